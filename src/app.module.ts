@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ProblemFilter } from './common/problem.filter';
+import { VIGIL_CONFIG, VigilConfig } from './config/configuration';
+import { ConfigurationModule } from './config/configuration.module';
+import { DatabaseModule } from './database/database.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthModule } from './modules/health/health.module';
+import { SignaturesModule } from './modules/signatures/signatures.module';
+import { SitesModule } from './modules/sites/sites.module';
+import { StudiesModule } from './modules/studies/studies.module';
+import { UsersModule } from './modules/users/users.module';
+
+/** Structured JSON logs without secrets: auth headers, cookies and any password field are redacted. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.accessToken',
+];
+
+@Module({
+  imports: [
+    ConfigurationModule,
+    LoggerModule.forRootAsync({
+      inject: [VIGIL_CONFIG],
+      useFactory: (config: VigilConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          redact: { paths: REDACT, censor: '[redacted]' },
+          // ids only: Vigil's URLs carry UUIDs, never participant data; query strings are dropped
+          serializers: {
+            req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          },
+        },
+      }),
+    }),
+    DatabaseModule,
+    AuditModule,
+    UsersModule,
+    AuthModule,
+    SignaturesModule,
+    SitesModule,
+    StudiesModule,
+    HealthModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,5 @@
+/** The roles of API.md. A user may hold several; admin is global, the others are site-scoped. */
+export const ROLES = ['admin', 'investigator', 'clinician', 'monitor', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ALL_ROLES: Role[] = [...ROLES];
