@@ -1,16 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { CLOCK, SystemClock } from '../common/clock';
 import { loadConfig, VIGIL_CONFIG, VigilConfig } from './configuration';
 import { resolveSecrets, SECRETS } from './secrets';
 
-const vigilConfig = registerAs('vigil', () => loadConfig(process.env));
-
+/**
+ * Configuration is read when the application is built, not when this file is imported, so
+ * each application instance (the e2e suites build several per process) sees its own settings.
+ */
 @Global()
 @Module({
-  imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [vigilConfig] })],
   providers: [
-    { provide: VIGIL_CONFIG, inject: [ConfigService], useFactory: (cs: ConfigService) => cs.getOrThrow('vigil') },
+    { provide: VIGIL_CONFIG, useFactory: () => loadConfig(process.env) },
     { provide: SECRETS, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => resolveSecrets(config) },
     { provide: CLOCK, useClass: SystemClock },
   ],

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/configuration';
-
-export const ENTITY_GLOB = join(__dirname, '..', 'modules', '**', 'entities', '*.entity.{ts,js}');
-
-const migrationsGlob = (engine: 'sqlite' | 'postgres') => join(__dirname, '..', 'migrations', engine, '*.{ts,js}');
+import { MIGRATIONS } from '../migrations';
+import { ENTITIES } from './entities';
 
 /**
  * The TypeORM options for either engine. The schema comes from migrations, run on start;
@@ -16,8 +14,8 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     return {
       type: 'postgres',
       url: database.url,
-      entities: [ENTITY_GLOB],
-      migrations: [migrationsGlob('postgres')],
+      entities: ENTITIES,
+      migrations: MIGRATIONS.postgres,
       migrationsRun: true,
       migrationsTransactionMode: 'each',
       synchronize: false,
@@ -33,8 +31,8 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   return {
     type: 'sqlite',
     database: database.path,
-    entities: [ENTITY_GLOB],
-    migrations: [migrationsGlob('sqlite')],
+    entities: ENTITIES,
+    migrations: MIGRATIONS.sqlite,
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -46,7 +46,7 @@ export class AuthService {
 
   async login(usernameInput: string, password: string): Promise<LoginResult> {
     const username = usernameInput.trim().toLowerCase();
-    const user = await this.uow.reader.findOne(User, { where: { username } });
+    const user = await this.uow.reader.findOne(User, { where: { username }, relations: { siteLinks: true } });
     if (!user) {
       await burnPasswordCheck(password);
       await this.audit.recordAlone({

@@ -1,0 +1,11 @@
+import { AuditChainHead } from '../modules/audit/entities/audit-chain-head.entity';
+import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
+import { AuthSession } from '../modules/auth/entities/auth-session.entity';
+import { Signature } from '../modules/signatures/entities/signature.entity';
+import { Site } from '../modules/sites/entities/site.entity';
+import { Study } from '../modules/studies/entities/study.entity';
+import { UserSite } from '../modules/users/entities/user-site.entity';
+import { User } from '../modules/users/entities/user.entity';
+
+/** Every entity, listed rather than globbed, so the app, the CLI and Jest load the same classes. */
+export const ENTITIES = [User, UserSite, Site, Study, AuthSession, AuditEntry, AuditChainHead, Signature];
