@@ -1,3 +1,7 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { PUBLIC_KEY, ROLES_KEY } from '../src/modules/auth/auth.decorators';
 import { adminToken, bearer, createSite, createTestApp, createUser, TestApp } from './support/app';
 
 describe('access control, scoping and error shapes (e2e)', () => {
@@ -130,6 +134,28 @@ describe('access control, scoping and error shapes (e2e)', () => {
     const adminId = me.body.find((u: { username: string }) => u.username === 'admin').id;
     const res = await t.http.patch(`/api/v1/users/${adminId}`).set(bearer(admin)).send({ disabled: true }).expect(409);
     expect(res.body.type).toBe('/problems/conflict');
+  });
+
+  it('denies by default: every route states its roles or is explicitly public', () => {
+    const controllers = [...t.app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
+    const scanner = new MetadataScanner();
+    const routes: string[] = [];
+    const open: string[] = [];
+    for (const wrapper of controllers) {
+      const prototype = Object.getPrototypeOf(wrapper.instance);
+      for (const name of scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name];
+        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const route = `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler)]} ${wrapper.name}.${name}`;
+        routes.push(route);
+        const roles = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, wrapper.metatype);
+        const isPublic = Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, wrapper.metatype);
+        if (isPublic) open.push(route);
+        else expect({ route, roles }).toEqual({ route, roles: expect.arrayContaining([expect.any(String)]) });
+      }
+    }
+    expect(routes.length).toBeGreaterThan(15);
+    expect(open.sort()).toEqual(['GET HealthController.check', 'POST AuthController.login']);
   });
 
   it('serves the OpenAPI document with every route', async () => {
