@@ -18,7 +18,7 @@
  * or the chain did not verify (those are correctness problems, not slowness).
  */
 import 'reflect-metadata';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -108,15 +108,14 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<Au
   const n = options.n ?? 500;
   const concurrency = options.concurrency ?? 20;
   const warmup = Math.max(1, options.warmup ?? 20);
-  const verifyRuns = options.verifyRuns ?? 3;
+  const verifyRuns = options.verifyRuns ?? 5;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   // test/support/database.ts prefers VIGIL_TEST_BASE_URL over DATABASE_URL; a stale value from
   // the shell must not send this run to another engine than the entities were built for.
   delete process.env.VIGIL_TEST_BASE_URL;
-  if (!process.env.DATABASE_URL) {
-    process.env.DATABASE_URL = `sqlite:${join(mkdtempSync(join(tmpdir(), 'vigil-bench-')), 'bench.sqlite')}`;
-  }
+  // Only the sqlite: prefix matters here: createTestApp() makes (and removes) its own temp file.
+  if (!process.env.DATABASE_URL) process.env.DATABASE_URL = `sqlite:${join(tmpdir(), 'vigil-bench.sqlite')}`;
   const engine = engineOf(process.env.DATABASE_URL);
   const startedAt = new Date().toISOString();
   const rssStart = process.memoryUsage().rss;
@@ -286,7 +285,7 @@ export function formatTable(results: AuditBenchResult[]): string {
     ['(a) sequential: p50 latency', (r) => ms(r.sequential.p50Ms)],
     ['(a) sequential: p95 latency', (r) => ms(r.sequential.p95Ms)],
     ['(a) sequential: p99 / max', (r) => `${ms(r.sequential.p99Ms)} / ${ms(r.sequential.maxMs)}`],
-    ['(b) concurrent: clients x requests', (r) => `${r.concurrency} x ${r.concurrent.requests / r.concurrency}`],
+    ['(b) concurrent: requests / clients', (r) => `${r.concurrent.requests} / ${r.concurrency}`],
     ['(b) concurrent: throughput', (r) => rate(r.concurrent.perSecond)],
     ['(b) concurrent: p50 latency', (r) => ms(r.concurrent.p50Ms)],
     ['(b) concurrent: p95 latency', (r) => ms(r.concurrent.p95Ms)],
@@ -294,8 +293,8 @@ export function formatTable(results: AuditBenchResult[]): string {
     ['(b) max SQLite write-lock queue', (r) => (r.concurrent.maxWriteLockQueue === null ? 'n/a (row lock)' : String(r.concurrent.maxWriteLockQueue))],
     ['(c) verify: chain entries', (r) => String(r.verify.entries)],
     ['(c) verify: result', (r) => (r.verify.valid ? 'valid' : `INVALID: ${r.verify.problem ?? 'request failed'}`)],
-    ['(c) verify: time (median of runs)', (r) => `${ms(r.verify.medianMs)} (${r.verify.runsMs.map((v) => v.toFixed(0)).join('/')})`],
-    ['(c) verify: per entry', (r) => `${r.verify.usPerEntry.toFixed(1)} us`],
+    ['(c) verify: median (min) of runs', (r) => `${ms(r.verify.medianMs)} (${ms(Math.min(...r.verify.runsMs))})`],
+    ['(c) verify: per entry (median)', (r) => `${r.verify.usPerEntry.toFixed(1)} us`],
     ['(c) verify: extrapolated 100k / 1M', (r) => `${(r.verify.extrapolated100kMs / 1000).toFixed(1)} s / ${(r.verify.extrapolated1mMs / 1000).toFixed(0)} s`],
     ['database size after run', (r) => mb(r.databaseBytes)],
     ['rss: before app import', (r) => mb(r.memory.rssStart)],

@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditBenchResult, Engine, failureLines, formatTable } from './audit.bench';
 
@@ -42,6 +42,7 @@ function main(): number {
   const results: AuditBenchResult[] = [];
   const problems: string[] = [];
   const started = Date.now();
+  const loadBefore = loadavg()[0];
   try {
     if (wanted.includes('sqlite')) {
       // A file database in a temp folder (test/support/database.ts makes a fresh one per app).
@@ -66,7 +67,8 @@ function main(): number {
   const out: string[] = [
     '',
     `Vigil write-path benchmark  ${new Date(started).toISOString()}`,
-    `node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'})`,
+    `node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); ` +
+      `1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (other work on the machine skews the figures)`,
   ];
   if (first) {
     out.push(

@@ -148,8 +148,8 @@ describe('access control, scoping and error shapes (e2e)', () => {
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const route = `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler)]} ${wrapper.name}.${name}`;
         routes.push(route);
-        const roles = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, wrapper.metatype);
-        const isPublic = Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, wrapper.metatype);
+        const roles = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, wrapper.metatype as object);
+        const isPublic = Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, wrapper.metatype as object);
         if (isPublic) open.push(route);
         else expect({ route, roles }).toEqual({ route, roles: expect.arrayContaining([expect.any(String)]) });
       }
