@@ -54,12 +54,11 @@ export const environmentSchema = Joi.object({
   .custom((value: Record<string, unknown>, helpers) => {
     const url = String(value.DATABASE_URL);
     if (url.startsWith('postgres')) {
-      for (const name of ['JWT_SECRET', 'AUDIT_HMAC_KEY']) {
-        if (!value[name]) {
-          return helpers.message({
-            custom: `${name} is required on PostgreSQL (a key stored beside the data would let whoever edits the data rebuild the audit chain)`,
-          });
-        }
+      const missing = ['JWT_SECRET', 'AUDIT_HMAC_KEY'].filter((name) => !value[name]);
+      if (missing.length) {
+        return helpers.message({
+          custom: `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required on PostgreSQL (a key stored beside the data would let whoever edits the data rebuild the audit chain)`,
+        });
       }
     }
     return value;

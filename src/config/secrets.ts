@@ -17,6 +17,7 @@ export const SECRETS = Symbol('SECRETS');
  */
 export function resolveSecrets(config: VigilConfig): Secrets {
   if (config.jwtSecret && config.auditHmacKey) {
+    if (config.database.engine === 'sqlite' && existsSync(config.secretsFile)) chmodSync(config.secretsFile, 0o600);
     return { jwtSecret: config.jwtSecret, auditHmacKey: config.auditHmacKey };
   }
   if (config.database.engine !== 'sqlite') {
@@ -34,15 +35,13 @@ export function resolveSecrets(config: VigilConfig): Secrets {
     jwtSecret: config.jwtSecret ?? stored.jwtSecret ?? randomBytes(48).toString('base64url'),
     auditHmacKey: config.auditHmacKey ?? stored.auditHmacKey ?? randomBytes(48).toString('base64url'),
   };
-  if (stored.jwtSecret !== secrets.jwtSecret || stored.auditHmacKey !== secrets.auditHmacKey) {
-    if (!config.jwtSecret || !config.auditHmacKey) {
-      mkdirSync(dirname(config.secretsFile), { recursive: true });
-      writeFileSync(config.secretsFile, JSON.stringify({ ...stored, ...pickGenerated(config, secrets) }, null, 2), {
-        mode: 0o600,
-      });
-      chmodSync(config.secretsFile, 0o600);
-    }
+  const generated = pickGenerated(config, secrets);
+  if (Object.entries(generated).some(([name, value]) => stored[name as keyof Secrets] !== value)) {
+    mkdirSync(dirname(config.secretsFile), { recursive: true });
+    writeFileSync(config.secretsFile, JSON.stringify({ ...stored, ...generated }, null, 2), { mode: 0o600 });
   }
+  // Tighten a key file restored with looser permissions, too.
+  if (existsSync(config.secretsFile)) chmodSync(config.secretsFile, 0o600);
   return secrets;
 }
 

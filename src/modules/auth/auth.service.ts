@@ -176,16 +176,17 @@ export class AuthService {
       await this.endSession(session.id, 'disabled');
       throw unauthenticated('The account is disabled');
     }
-    const now = this.clock.now().getTime();
-    if (now >= session.expiresAt.getTime()) {
+    const ended = this.sessionEndReason(session, user);
+    if (ended === 'expired') {
       await this.endSession(session.id, 'expired');
       throw unauthenticated('The session has expired; sign in again');
     }
-    const idleMs = this.idleLimitMs(user);
-    if (now - session.lastSeenAt.getTime() > idleMs) {
+    if (ended === 'idle') {
       await this.endSession(session.id, 'idle');
       throw unauthenticated('The session ended after inactivity; sign in again');
     }
+    const now = this.clock.now().getTime();
+    const idleMs = this.idleLimitMs(user);
     // Touch at a coarse grain: one write per request would serialise every read behind the lock.
     if (now - session.lastSeenAt.getTime() > Math.min(15_000, idleMs / 10)) {
       await this.uow.run((m) => m.update(AuthSession, { id: session.id, endedAt: IsNull() }, { lastSeenAt: new Date(now) }));
@@ -199,6 +200,14 @@ export class AuthService {
       sessionId: session.id,
       mustChangePassword: user.mustChangePassword,
     };
+  }
+
+  /** Why an open session can no longer be used ('expired', 'idle'), or undefined while it can. */
+  sessionEndReason(session: AuthSession, user: User): 'expired' | 'idle' | undefined {
+    const now = this.clock.now().getTime();
+    if (now >= session.expiresAt.getTime()) return 'expired';
+    if (now - session.lastSeenAt.getTime() > this.idleLimitMs(user)) return 'idle';
+    return undefined;
   }
 
   private idleLimitMs(user: User): number {

@@ -13,7 +13,7 @@ import type { AuditEntry } from '../audit/entities/audit-entry.entity';
 import type { AuthSession } from '../auth/entities/auth-session.entity';
 import type { User } from '../users/entities/user.entity';
 import type { Signature } from './entities/signature.entity';
-import type { SignaturesService } from './signatures.service';
+import type { SignaturesService, SignedRecord } from './signatures.service';
 
 /**
  * SignaturesService against a real SQLite file, with the real configuration, database, audit,
@@ -51,7 +51,9 @@ let uow: UnitOfWork;
 let audit: AuditService;
 let signatures: SignaturesService;
 let hashPassword: (password: string) => Promise<string>;
-let recordHash: (content: unknown) => string;
+let recordHash: (record: SignedRecord) => string;
+let SignaturesServiceClass: typeof SignaturesService;
+let AuthServiceClass: typeof import('../auth/auth.service').AuthService;
 let UserEntity: typeof User;
 let AuthSessionEntity: typeof AuthSession;
 let SignatureEntity: typeof Signature;
@@ -80,6 +82,7 @@ beforeAll(async () => {
     authSessionEntity,
     signatureEntity,
     typeorm,
+    authServiceModule,
   ] = await Promise.all([
     import('../../config/configuration.module'),
     import('../../database/database.module'),
@@ -95,9 +98,12 @@ beforeAll(async () => {
     import('../auth/entities/auth-session.entity'),
     import('./entities/signature.entity'),
     import('typeorm'),
+    import('../auth/auth.service'),
   ]);
   hashPassword = passwords.hashPassword;
   recordHash = signaturesModule.recordHash;
+  SignaturesServiceClass = signaturesModule.SignaturesService;
+  AuthServiceClass = authServiceModule.AuthService;
   UserEntity = userEntity.User;
   AuthSessionEntity = authSessionEntity.AuthSession;
   SignatureEntity = signatureEntity.Signature;
@@ -188,10 +194,15 @@ function fullRequest(signer: TestSigner, password = signer.password) {
 }
 
 let recordCounter = 0;
-function checklist(content: unknown = CONTENT) {
+function checklist(content: unknown = CONTENT): SignedRecord {
   recordCounter++;
   return { type: 'checklist', id: `c${recordCounter}`, content };
 }
+
+/** RFC 8785 form of a checklist record with CONTENT, written out by hand: keys content, id, type. */
+const canonicalRecord = (id: string) => `{"content":${CONTENT_CANONICAL},"id":"${id}","type":"checklist"}`;
+
+const actorOf = (signer: TestSigner) => ({ userId: signer.user.id, username: signer.user.username });
 
 /** The ProblemException a promise rejects with (fails the test if it resolves or throws anything else). */
 async function problemOf(promise: Promise<unknown>): Promise<ProblemException> {
@@ -233,7 +244,7 @@ describe('SignaturesService (real SQLite database)', () => {
 
       const signature = await signatures.sign(fullRequest(signer), 'approval', record);
 
-      expect(signatures.check(signature, record.content)).toEqual({ valid: true });
+      expect(signatures.check(signature, record)).toEqual({ valid: true });
 
       const stored = await dataSource.getRepository(SignatureEntity).findOneByOrFail({ id: signature.id });
       expect(stored.recordType).toBe('checklist');
@@ -247,12 +258,16 @@ describe('SignaturesService (real SQLite database)', () => {
       expect(stored.voidedAt).toBeNull();
       expect(stored.voidReason).toBeNull();
 
-      // The hash is SHA-256 of the RFC 8785 form, so key order does not matter.
-      const expectedHash = createHash('sha256').update(CONTENT_CANONICAL).digest('hex');
+      // The hash is SHA-256 of the RFC 8785 form of type, id and content, so key order does not matter.
+      const expectedHash = createHash('sha256').update(canonicalRecord(record.id)).digest('hex');
       expect(stored.recordHash).toBe(expectedHash);
-      expect(recordHash(CONTENT)).toBe(expectedHash);
-      expect(recordHash(CONTENT_REORDERED)).toBe(expectedHash);
-      expect(signatures.check(stored, CONTENT_REORDERED)).toEqual({ valid: true });
+      expect(recordHash(record)).toBe(expectedHash);
+      expect(recordHash({ ...record, content: CONTENT_REORDERED })).toBe(expectedHash);
+      expect(recordHash({ content: CONTENT_REORDERED, id: record.id, type: 'checklist' })).toBe(expectedHash);
+      expect(signatures.check(stored, { ...record, content: CONTENT_REORDERED })).toEqual({ valid: true });
+      // The seal is stored with the row and survives the round trip through the database.
+      expect(stored.seal).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored.seal).toBe(signature.seal);
 
       // What the signer saw is listed for the record.
       const listed = await signatures.listFor('checklist', record.id);
@@ -277,7 +292,7 @@ describe('SignaturesService (real SQLite database)', () => {
         printedName: 'Dr Grace Hopper',
         meaning: 'review',
         signedAt: START,
-        recordHash: recordHash(CONTENT),
+        recordHash: recordHash(record),
         method: 'full',
       });
 
@@ -288,18 +303,31 @@ describe('SignaturesService (real SQLite database)', () => {
   });
 
   describe('a signature becomes invalid', () => {
+    it('stays invalid when a voided signature is un-voided directly in the database', async () => {
+      const signer = await createUser();
+      const record = checklist();
+      const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+      await uow.run((m) => signatures.voidFor(m, actorOf(signer), 'checklist', record.id, 'amended'));
+      await dataSource.query(`UPDATE signatures SET voided_at = NULL, void_reason = NULL WHERE id = '${signature.id}'`);
+      const [tampered] = await signatures.listFor('checklist', record.id);
+      expect(tampered.voidedAt).toBeNull();
+      expect(signatures.check(tampered, record)).toEqual({ valid: false, reason: 'the signature record was altered' });
+    });
+
     it('when the record content changes', async () => {
       const signer = await createUser();
       const record = checklist();
       const signature = await signatures.sign(fullRequest(signer), 'authorship', record);
 
-      const result = signatures.check(signature, CHANGED_CONTENT);
-      expect(result.valid).toBe(false);
-      expect(result.reason).toMatch(/changed/);
+      const result = signatures.check(signature, { ...record, content: CHANGED_CONTENT });
+      expect(result).toEqual({ valid: false, reason: 'the record has changed since it was signed' });
 
       // A field added to the record is a change too.
       const extended = { items: [{ ...CONTENT.items[0], note: 'repeat' }] };
-      expect(signatures.check(signature, extended).valid).toBe(false);
+      expect(signatures.check(signature, { ...record, content: extended })).toEqual({
+        valid: false,
+        reason: 'the record has changed since it was signed',
+      });
     });
 
     it('when it is voided by an amendment, even for the original content', async () => {
@@ -314,13 +342,15 @@ describe('SignaturesService (real SQLite database)', () => {
       );
 
       clock.set('2026-03-02T10:00:00.000Z');
-      const voided = await uow.run((m) => signatures.voidFor(m, 'checklist', record.id, 'amended: wrong participant'));
+      const voided = await uow.run((m) =>
+        signatures.voidFor(m, actorOf(signer), 'checklist', record.id, 'amended: wrong participant'),
+      );
       expect(voided).toBe(1);
 
       const [reloaded] = await signatures.listFor('checklist', record.id);
       expect(reloaded.voidedAt?.toISOString()).toBe('2026-03-02T10:00:00.000Z');
       expect(reloaded.voidReason).toBe('amended: wrong participant');
-      const result = signatures.check(reloaded, record.content);
+      const result = signatures.check(reloaded, record);
       expect(result.valid).toBe(false);
       expect(result.reason).toMatch(/^voided/);
       expect(result.reason).toContain('amended: wrong participant');
@@ -328,9 +358,172 @@ describe('SignaturesService (real SQLite database)', () => {
       // Only that record's signatures are voided, and a voided one is not voided twice.
       const [untouched] = await signatures.listFor('checklist', other.id);
       expect(untouched.id).toBe(otherSignature.id);
-      expect(signatures.check(untouched, other.content)).toEqual({ valid: true });
-      expect(await uow.run((m) => signatures.voidFor(m, 'checklist', record.id, 'again'))).toBe(0);
+      expect(signatures.check(untouched, other)).toEqual({ valid: true });
+      expect(await uow.run((m) => signatures.voidFor(m, actorOf(signer), 'checklist', record.id, 'again'))).toBe(0);
       expect(signature.id).toBe(reloaded.id);
+    });
+
+    it('when it is voided, with one signature.voided audit entry by the actor, naming the reason', async () => {
+      const author = await createUser();
+      const reviewer = await createUser();
+      const amender = await createUser();
+      const record = checklist();
+      const other = checklist();
+      clock.set(START);
+      const first = await signatures.sign(fullRequest(author), 'authorship', record);
+      clock.advance(60_000);
+      const second = await signatures.sign(fullRequest(reviewer), 'review', record);
+      await signatures.sign({ ...fullRequest(author), username: undefined }, 'approval', other);
+
+      clock.set('2026-03-02T11:30:00.000Z');
+      const count = await uow.run((m) =>
+        signatures.voidFor(m, actorOf(amender), 'checklist', record.id, 'amended: dose corrected'),
+      );
+      expect(count).toBe(2);
+
+      const entries = await auditOf('checklist', record.id);
+      expect(actionsOf(entries)).toEqual(['signature.voided', 'signature.applied', 'signature.applied']);
+      const [entry] = entries;
+      expect(entry.entityType).toBe('checklist');
+      expect(entry.entityId).toBe(record.id);
+      expect(entry.userId).toBe(amender.user.id);
+      expect(entry.username).toBe(amender.user.username);
+      expect(entry.reason).toBe('amended: dose corrected');
+      expect(entry.at.toISOString()).toBe('2026-03-02T11:30:00.000Z');
+      const ids = [first.id, second.id].sort();
+      expect(JSON.parse(entry.oldValue!)).toEqual({ signatureIds: ids, voided: false });
+      expect(JSON.parse(entry.newValue!)).toEqual({ signatureIds: ids, voided: true, voidedAt: '2026-03-02T11:30:00.000Z' });
+
+      // Nothing open any more: 0, and no second entry. The other record is not touched.
+      expect(
+        await uow.run((m) => signatures.voidFor(m, actorOf(amender), 'checklist', record.id, 'amended again')),
+      ).toBe(0);
+      expect(actionsOf(await auditOf('checklist', record.id))).toEqual([
+        'signature.voided',
+        'signature.applied',
+        'signature.applied',
+      ]);
+      expect(actionsOf(await auditOf('checklist', other.id))).toEqual(['signature.applied']);
+      expect((await audit.verify()).valid).toBe(true);
+    });
+
+    it('is not voided, and nothing is audited, for a record without signatures', async () => {
+      const amender = await createUser();
+      const record = checklist();
+      expect(await uow.run((m) => signatures.voidFor(m, actorOf(amender), 'checklist', record.id, 'amended'))).toBe(0);
+      expect(await auditOf('checklist', record.id)).toEqual([]);
+    });
+
+    it('is voided in the caller\'s transaction: a rolled-back amendment voids nothing and leaves no audit entry', async () => {
+      const signer = await createUser();
+      const record = checklist();
+      await signatures.sign(fullRequest(signer), 'approval', record);
+
+      await expect(
+        uow.run(async (m) => {
+          expect(await signatures.voidFor(m, actorOf(signer), 'checklist', record.id, 'amended')).toBe(1);
+          throw new Error('the amendment fails after voiding');
+        }),
+      ).rejects.toThrow('the amendment fails after voiding');
+
+      const [stored] = await signatures.listFor('checklist', record.id);
+      expect(stored.voidedAt).toBeNull();
+      expect(signatures.check(stored, record)).toEqual({ valid: true });
+      expect(actionsOf(await auditOf('checklist', record.id))).toEqual(['signature.applied']);
+      expect((await audit.verify()).valid).toBe(true);
+    });
+
+    it('for another record with the same content (another id or another type)', async () => {
+      const signer = await createUser();
+      const record = checklist();
+      const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+      const sameContentElsewhere = checklist(); // same CONTENT, another id
+
+      expect(recordHash(sameContentElsewhere)).not.toBe(recordHash(record));
+      expect(signatures.check(signature, sameContentElsewhere)).toEqual({
+        valid: false,
+        reason: 'the signature belongs to another record',
+      });
+      expect(signatures.check(signature, { ...record, type: 'dose' })).toEqual({
+        valid: false,
+        reason: 'the signature belongs to another record',
+      });
+      expect(recordHash({ ...record, type: 'dose' })).not.toBe(recordHash(record));
+      expect(signatures.check(signature, record)).toEqual({ valid: true });
+    });
+
+    it('when moved onto another record in the database, even with that record\'s hash', async () => {
+      const signer = await createUser();
+      const record = checklist();
+      const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+      const target = checklist();
+
+      await dataSource.query('UPDATE signatures SET record_id = ?, record_hash = ? WHERE id = ?', [
+        target.id,
+        recordHash(target),
+        signature.id,
+      ]);
+      const [moved] = await signatures.listFor('checklist', target.id);
+      expect(moved.id).toBe(signature.id);
+      expect(signatures.check(moved, target)).toEqual({ valid: false, reason: 'the signature record was altered' });
+    });
+
+    describe('when a sealed field is edited in the database', () => {
+      /** The stored signature and the raw row, after `edit` has been applied to it with SQL. */
+      async function signAndEdit(column: string, value: (raw: Record<string, unknown>) => unknown) {
+        const signer = await createUser({ fullName: 'Dr Original Name' });
+        const record = checklist();
+        const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+        const [raw] = (await dataSource.query('SELECT * FROM signatures WHERE id = ?', [signature.id])) as Record<string, unknown>[];
+        const newValue = value(raw);
+        expect(newValue).not.toEqual(raw[column]);
+        await dataSource.query(`UPDATE signatures SET ${column} = ? WHERE id = ?`, [newValue, signature.id]);
+        const id = column === 'id' ? (newValue as string) : signature.id;
+        const edited = await dataSource.getRepository(SignatureEntity).findOneByOrFail({ id });
+        return { signature, edited, record };
+      }
+
+      it('printed_name: the signature record was altered', async () => {
+        const { edited, record } = await signAndEdit('printed_name', () => 'X');
+        expect(edited.printedName).toBe('X');
+        expect(signatures.check(edited, record)).toEqual({ valid: false, reason: 'the signature record was altered' });
+      });
+
+      it.each<[string, (raw: Record<string, unknown>) => unknown]>([
+        ['id', () => '00000000-0000-4000-8000-000000000001'],
+        ['record_type', () => 'dose'],
+        ['record_id', () => 'c-other'],
+        ['record_hash', () => 'f'.repeat(64)],
+        ['user_id', () => '00000000-0000-4000-8000-000000000002'],
+        ['meaning', (raw) => (raw.meaning === 'review' ? 'approval' : 'review')],
+        ['method', (raw) => (raw.method === 'full' ? 'password' : 'full')],
+        ['signed_at', (raw) => String(raw.signed_at).replace(/^(\d{4})/, (year) => String(Number(year) - 1))],
+      ])('%s: the signature record was altered', async (column, value) => {
+        const { edited, record } = await signAndEdit(column, value);
+        expect(signatures.check(edited, record)).toEqual({ valid: false, reason: 'the signature record was altered' });
+      });
+
+      it('altered outranks voided: an edited, voided signature reads as altered', async () => {
+        const signer = await createUser();
+        const record = checklist();
+        const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+        await uow.run((m) => signatures.voidFor(m, actorOf(signer), 'checklist', record.id, 'amended'));
+        await dataSource.query('UPDATE signatures SET printed_name = ? WHERE id = ?', ['X', signature.id]);
+        const [edited] = await signatures.listFor('checklist', record.id);
+        expect(signatures.check(edited, record)).toEqual({ valid: false, reason: 'the signature record was altered' });
+      });
+    });
+
+    it('when checked with another audit key (the seal is a keyed MAC, not a plain hash)', async () => {
+      const signer = await createUser();
+      const record = checklist();
+      const signature = await signatures.sign(fullRequest(signer), 'approval', record);
+      const otherKey = new SignaturesServiceClass(uow, audit, app.get(AuthServiceClass), clock, {
+        jwtSecret: ENV.JWT_SECRET,
+        auditHmacKey: 'another-audit-key-0123456789abcdefghijklm',
+      });
+      expect(otherKey.check(signature, record)).toEqual({ valid: false, reason: 'the signature record was altered' });
+      expect(signatures.check(signature, record)).toEqual({ valid: true });
     });
   });
 
@@ -384,7 +577,49 @@ describe('SignaturesService (real SQLite database)', () => {
       // When the lockout has run out, the right password signs again.
       clock.advance(LOCKOUT_MS + 1000);
       const signature = await signatures.sign(fullRequest(signer), 'approval', record);
-      expect(signatures.check(signature, record.content)).toEqual({ valid: true });
+      expect(signatures.check(signature, record)).toEqual({ valid: true });
+    });
+  });
+
+  describe('a good signature after wrong passwords', () => {
+    it('resets the failure count: 4 wrong, 1 good, 4 more wrong do not lock; a fifth in a row does', async () => {
+      const signer = await createUser();
+      const wrong = fullRequest(signer, 'not-my-password-at-all');
+      const failuresOf = async () =>
+        (await dataSource.getRepository(UserEntity).findOneByOrFail({ id: signer.user.id })).failedLoginCount;
+
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        expect((await problemOf(signatures.sign(wrong, 'approval', checklist()))).getStatus()).toBe(403);
+      }
+      expect(await failuresOf()).toBe(4);
+
+      const record = checklist();
+      const good = await signatures.sign(fullRequest(signer), 'approval', record);
+      expect(signatures.check(good, record)).toEqual({ valid: true });
+      expect(await failuresOf()).toBe(0);
+
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        const problem = await problemOf(signatures.sign(wrong, 'approval', checklist()));
+        expect(problem.getStatus()).toBe(403);
+        expect(problem.problem.type).toBe(ProblemType.forbidden);
+      }
+      const user = await dataSource.getRepository(UserEntity).findOneByOrFail({ id: signer.user.id });
+      expect(user.failedLoginCount).toBe(4);
+      expect(user.lockedUntil).toBeNull();
+      const actions = actionsOf(await auditOf('user', signer.user.id));
+      expect(actions).not.toContain('user.locked');
+      expect(actions.filter((a) => a === 'signature.failed')).toHaveLength(8);
+
+      // Still not locked: the right password signs.
+      const after = checklist();
+      expect(signatures.check(await signatures.sign(fullRequest(signer), 'review', after), after)).toEqual({ valid: true });
+      expect(await failuresOf()).toBe(0);
+
+      // The threshold itself still holds: five wrong in a row lock.
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        expect((await problemOf(signatures.sign(wrong, 'approval', checklist()))).getStatus()).toBe(403);
+      }
+      expect((await problemOf(signatures.sign(wrong, 'approval', checklist()))).getStatus()).toBe(423);
     });
   });
 
@@ -485,7 +720,7 @@ describe('SignaturesService (real SQLite database)', () => {
       const record = checklist();
       const second = await signatures.sign(passwordOnly, 'review', record);
       expect(second.method).toBe('password');
-      expect(signatures.check(second, record.content)).toEqual({ valid: true });
+      expect(signatures.check(second, record)).toEqual({ valid: true });
       const [stored] = await signatures.listFor('checklist', record.id);
       expect(stored.method).toBe('password');
       expect(stored.meaning).toBe('review');
@@ -531,6 +766,69 @@ describe('SignaturesService (real SQLite database)', () => {
       expect(await storedSignaturesOf(signer.user.id)).toBe(0);
     });
 
+    it('refuses a session past its expiry (401), even when it was used a minute ago', async () => {
+      const signer = await createUser();
+      const created = clock.now().getTime();
+      try {
+        clock.set(new Date(created + 13 * 3_600_000));
+        await uow.run((m) =>
+          m.update(AuthSessionEntity, { id: signer.sessionId }, { lastSeenAt: new Date(clock.now().getTime() - 60_000) }),
+        );
+        const problem = await problemOf(signatures.sign(fullRequest(signer), 'approval', checklist()));
+        expect(problem.getStatus()).toBe(401);
+        expect(problem.problem.type).toBe(ProblemType.unauthenticated);
+        expect(problem.problem.detail).toMatch(/expired/);
+        expect(await storedSignaturesOf(signer.user.id)).toBe(0);
+        // Nothing counted against the password either.
+        const user = await dataSource.getRepository(UserEntity).findOneByOrFail({ id: signer.user.id });
+        expect(user.failedLoginCount).toBe(0);
+      } finally {
+        clock.set(new Date(created));
+      }
+    });
+
+    it('accepts a session just before its expiry', async () => {
+      const signer = await createUser();
+      const created = clock.now().getTime();
+      try {
+        clock.set(new Date(created + 12 * 3_600_000 - 60_000));
+        await uow.run((m) =>
+          m.update(AuthSessionEntity, { id: signer.sessionId }, { lastSeenAt: new Date(clock.now().getTime() - 60_000) }),
+        );
+        const record = checklist();
+        expect(signatures.check(await signatures.sign(fullRequest(signer), 'approval', record), record)).toEqual({ valid: true });
+      } finally {
+        clock.set(new Date(created));
+      }
+    });
+
+    it('refuses a session idle beyond the idle limit (31 min > 30 min) with 401', async () => {
+      const signer = await createUser();
+      const created = clock.now().getTime();
+      try {
+        clock.set(new Date(created + 31 * 60_000));
+        const problem = await problemOf(signatures.sign(fullRequest(signer), 'approval', checklist()));
+        expect(problem.getStatus()).toBe(401);
+        expect(problem.problem.type).toBe(ProblemType.unauthenticated);
+        expect(problem.problem.detail).toMatch(/idle/);
+        expect(await storedSignaturesOf(signer.user.id)).toBe(0);
+      } finally {
+        clock.set(new Date(created));
+      }
+    });
+
+    it('accepts a session idle for less than the limit (29 min)', async () => {
+      const signer = await createUser();
+      const created = clock.now().getTime();
+      try {
+        clock.set(new Date(created + 29 * 60_000));
+        const record = checklist();
+        expect(signatures.check(await signatures.sign(fullRequest(signer), 'approval', record), record)).toEqual({ valid: true });
+      } finally {
+        clock.set(new Date(created));
+      }
+    });
+
     it('refuses another user\'s session (401)', async () => {
       const signer = await createUser();
       const other = await createUser();
@@ -547,6 +845,17 @@ describe('SignaturesService (real SQLite database)', () => {
       expect(problem.getStatus()).toBe(401);
       expect(await storedSignaturesOf(signer.user.id)).toBe(0);
     });
+  });
+
+  it('refuses to sign content with NaN or Infinity (no canonical form): nothing stored, nothing audited', async () => {
+    const signer = await createUser();
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const record = checklist({ items: [{ key: 'weight', value: bad }] });
+      await expect(signatures.sign(fullRequest(signer), 'approval', record)).rejects.toThrow();
+      expect(await signatures.listFor('checklist', record.id)).toEqual([]);
+      expect(await auditOf('checklist', record.id)).toEqual([]);
+    }
+    expect(await storedSignaturesOf(signer.user.id)).toBe(0);
   });
 
   it('leaves an audit chain that verifies after all of the above', async () => {

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { EntityManager, IsNull } from 'typeorm';
 import { Clock, CLOCK } from '../../common/clock';
 import { forbidden, invalid, ProblemException, ProblemType, unauthenticated } from '../../common/problem';
 import { UnitOfWork } from '../../database/unit-of-work';
-import { AuditService } from '../audit/audit.service';
+import { AuditActor, AuditService } from '../audit/audit.service';
+import { SECRETS, Secrets } from '../../config/secrets';
 import { canonicalJson } from '../audit/canonical-json';
 import { AuthService } from '../auth/auth.service';
 import { AuthSession } from '../auth/entities/auth-session.entity';
@@ -33,9 +34,33 @@ export interface SignatureCheck {
   reason?: string;
 }
 
-/** SHA-256 of the RFC 8785 canonical form: a different version of the record hashes differently. */
-export function recordHash(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+/**
+ * SHA-256 of the RFC 8785 canonical form of the record's type, id and content: another version
+ * of the record, or the same content in another record, hashes differently.
+ */
+export function recordHash(record: SignedRecord): string {
+  return createHash('sha256').update(canonicalJson({ type: record.type, id: record.id, content: record.content })).digest('hex');
+}
+
+type SealedFields = Pick<Signature, 'id' | 'recordType' | 'recordId' | 'recordHash' | 'userId' | 'printedName' | 'meaning' | 'signedAt' | 'method'> &
+  Partial<Pick<Signature, 'voidedAt' | 'voidReason'>>;
+
+function sealOf(key: string, s: SealedFields): string {
+  const fields = {
+    id: s.id,
+    recordType: s.recordType,
+    recordId: s.recordId,
+    recordHash: s.recordHash,
+    userId: s.userId,
+    printedName: s.printedName,
+    meaning: s.meaning,
+    signedAt: new Date(s.signedAt).toISOString(),
+    method: s.method,
+    // covered too, so a voided signature cannot be quietly un-voided
+    voidedAt: s.voidedAt ? new Date(s.voidedAt).toISOString() : null,
+    voidReason: s.voidReason ?? null,
+  };
+  return createHmac('sha256', key).update(`signature:${canonicalJson(fields)}`).digest('hex');
 }
 
 /**
@@ -51,6 +76,7 @@ export class SignaturesService {
     private readonly audit: AuditService,
     private readonly auth: AuthService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECRETS) private readonly secrets: Secrets,
   ) {}
 
   async authenticate(request: {
@@ -65,6 +91,8 @@ export class SignaturesService {
       where: { id: request.authSessionId, userId: user.id, endedAt: IsNull() },
     });
     if (!session) throw unauthenticated('Signing needs a current session; sign in again');
+    const ended = this.auth.sessionEndReason(session, user);
+    if (ended) throw unauthenticated(`Signing needs a current session (${ended}); sign in again`);
 
     // One person cannot sign as another, not even an administrator.
     if (request.username !== undefined && request.username.trim().toLowerCase() !== user.username) {
@@ -90,6 +118,9 @@ export class SignaturesService {
         errors: { password: ['is not correct'] },
       });
     }
+    if (user.failedLoginCount > 0) {
+      await this.uow.run((m) => m.update(User, { id: user.id }, { failedLoginCount: 0 }));
+    }
     if (user.mustChangePassword) {
       await this.audit.recordAlone({
         actor: { userId: user.id, username: user.username },
@@ -113,20 +144,24 @@ export class SignaturesService {
     meaning: SignatureMeaning,
     record: SignedRecord,
   ): Promise<Signature> {
-    const signature = await manager.save(
-      manager.create(Signature, {
-        recordType: record.type,
-        recordId: record.id,
-        recordHash: recordHash(record.content),
-        userId: signer.userId,
-        printedName: signer.printedName,
-        meaning,
-        signedAt: this.clock.now(),
-        method: signer.method,
-        voidedAt: null,
-        voidReason: null,
-      }),
-    );
+    const fields: SealedFields = {
+      id: randomUUID(),
+      recordType: record.type,
+      recordId: record.id,
+      recordHash: recordHash(record),
+      userId: signer.userId,
+      printedName: signer.printedName,
+      meaning,
+      signedAt: this.clock.now(),
+      method: signer.method,
+    };
+    const signature = manager.create(Signature, {
+      ...fields,
+      seal: sealOf(this.secrets.auditHmacKey, fields),
+      voidedAt: null,
+      voidReason: null,
+    });
+    await manager.insert(Signature, signature);
     if (signer.method === 'full') {
       await manager.update(AuthSession, { id: signer.authSessionId }, { signedWithFullCredentials: true });
     }
@@ -157,10 +192,19 @@ export class SignaturesService {
     return this.uow.run((manager) => this.apply(manager, signer, meaning, record));
   }
 
-  /** A signature holds only for the exact content it was applied to, and only while not voided. */
-  check(signature: Signature, currentContent: unknown): SignatureCheck {
+  /**
+   * A signature holds only for the exact record version it was applied to, only while not voided,
+   * and only while its own fields are as they were sealed.
+   */
+  check(signature: Signature, current: SignedRecord): SignatureCheck {
+    if (signature.seal !== sealOf(this.secrets.auditHmacKey, signature)) {
+      return { valid: false, reason: 'the signature record was altered' };
+    }
     if (signature.voidedAt) return { valid: false, reason: `voided: ${signature.voidReason ?? 'record amended'}` };
-    if (signature.recordHash !== recordHash(currentContent)) {
+    if (signature.recordType !== current.type || signature.recordId !== current.id) {
+      return { valid: false, reason: 'the signature belongs to another record' };
+    }
+    if (signature.recordHash !== recordHash(current)) {
       return { valid: false, reason: 'the record has changed since it was signed' };
     }
     return { valid: true };
@@ -170,13 +214,24 @@ export class SignaturesService {
     return manager.find(Signature, { where: { recordType, recordId }, order: { signedAt: 'ASC' } });
   }
 
-  /** Voids the signatures of a record being amended (a new version must be signed again). */
-  async voidFor(manager: EntityManager, recordType: string, recordId: string, reason: string): Promise<number> {
-    const result = await manager.update(
-      Signature,
-      { recordType, recordId, voidedAt: IsNull() },
-      { voidedAt: this.clock.now(), voidReason: reason },
-    );
-    return result.affected ?? 0;
+  /** Voids the signatures of a record being amended (a new version must be signed again), audited. */
+  async voidFor(manager: EntityManager, actor: AuditActor, recordType: string, recordId: string, reason: string): Promise<number> {
+    const open = await manager.find(Signature, { where: { recordType, recordId, voidedAt: IsNull() } });
+    if (open.length === 0) return 0;
+    const at = this.clock.now();
+    for (const signature of open) {
+      const voided = { ...signature, voidedAt: at, voidReason: reason };
+      await manager.update(Signature, { id: signature.id }, { voidedAt: at, voidReason: reason, seal: sealOf(this.secrets.auditHmacKey, voided) });
+    }
+    await this.audit.record(manager, {
+      actor,
+      action: 'signature.voided',
+      entityType: recordType,
+      entityId: recordId,
+      old: { signatureIds: open.map((s) => s.id).sort(), voided: false },
+      new: { signatureIds: open.map((s) => s.id).sort(), voided: true, voidedAt: at.toISOString() },
+      reason,
+    });
+    return open.length;
   }
 }

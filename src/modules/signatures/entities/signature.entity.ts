@@ -1,5 +1,5 @@
-import { Column, Entity, Index } from 'typeorm';
-import { IdColumn, TimestampColumn, UuidColumn } from '../../../database/columns';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { isPostgres, TimestampColumn, UuidColumn } from '../../../database/columns';
 
 export const SIGNATURE_MEANINGS = ['authorship', 'review', 'approval', 'responsibility'] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
@@ -11,7 +11,8 @@ export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 @Entity('signatures')
 @Index('ix_signatures_record', ['recordType', 'recordId'])
 export class Signature {
-  @IdColumn()
+  /** Assigned before insert, because the seal covers it. */
+  @PrimaryColumn(isPostgres() ? { type: 'uuid' } : { type: 'varchar', length: 36 })
   id: string;
 
   @Column({ type: 'varchar', length: 64, name: 'record_type' })
@@ -38,6 +39,13 @@ export class Signature {
   /** 'full' = user id and password; 'password' = password alone within a continuous session. */
   @Column({ type: 'varchar', length: 16 })
   method: 'full' | 'password';
+
+  /**
+   * HMAC (audit key) over the signature's own fields: editing the printed name, meaning, time or
+   * the record it points to directly in the database makes the signature read as invalid.
+   */
+  @Column({ type: 'varchar', length: 64 })
+  seal: string;
 
   /** Set when an amendment voids the signature (the record it signed is superseded). */
   @TimestampColumn({ name: 'voided_at', nullable: true })
