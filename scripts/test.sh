@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pg_dir=""
-cleanup() { [ -n "$pg_dir" ] && bash scripts/postgres.sh stop "$pg_dir"; }
+cleanup() { if [ -n "$pg_dir" ]; then bash scripts/postgres.sh stop "$pg_dir"; fi; }
 trap cleanup EXIT
 
 echo "== type check"
