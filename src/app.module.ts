@@ -8,6 +8,10 @@ import { DatabaseModule } from './database/database.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { ParticipantsModule } from './modules/participants/participants.module';
+import { ProtocolsModule } from './modules/protocols/protocols.module';
+import { SchedulerModule } from './modules/scheduler/scheduler.module';
+import { SessionsModule } from './modules/sessions/sessions.module';
 import { SignaturesModule } from './modules/signatures/signatures.module';
 import { SitesModule } from './modules/sites/sites.module';
 import { StudiesModule } from './modules/studies/studies.module';
@@ -48,6 +52,10 @@ const REDACT = [
     SignaturesModule,
     SitesModule,
     StudiesModule,
+    ProtocolsModule,
+    SchedulerModule,
+    ParticipantsModule,
+    SessionsModule,
     HealthModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

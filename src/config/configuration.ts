@@ -21,6 +21,8 @@ export interface VigilConfig {
   adminPassword?: string;
   logLevel: string;
   bodyLimit: string;
+  /** How often the scheduler looks for due timers; 0 turns polling off (tests call tick()). */
+  schedulerIntervalMs: number;
 }
 
 export type DatabaseConfig =
@@ -49,6 +51,7 @@ export const environmentSchema = Joi.object({
   VIGIL_ADMIN_PASSWORD: Joi.string().min(12).max(128),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   BODY_LIMIT: Joi.string().default('1mb'),
+  SCHEDULER_INTERVAL_MS: Joi.number().integer().min(0).default(1000),
 })
   .unknown(true)
   .custom((value: Record<string, unknown>, helpers) => {
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     adminPassword: value.VIGIL_ADMIN_PASSWORD,
     logLevel: value.LOG_LEVEL,
     bodyLimit: value.BODY_LIMIT,
+    schedulerIntervalMs: value.SCHEDULER_INTERVAL_MS,
   };
 }
 

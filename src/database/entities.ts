@@ -2,10 +2,17 @@ import { AuditChainHead } from '../modules/audit/entities/audit-chain-head.entit
 import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
 import { AuthSession } from '../modules/auth/entities/auth-session.entity';
 import { Signature } from '../modules/signatures/entities/signature.entity';
+import { Participant } from '../modules/participants/entities/participant.entity';
+import { ScheduledTask } from '../modules/scheduler/entities/scheduled-task.entity';
+import { Deviation } from '../modules/sessions/entities/deviation.entity';
+import { GateOverride } from '../modules/sessions/entities/override.entity';
+import { Session } from '../modules/sessions/entities/session.entity';
+import { StudyConfiguration } from '../modules/studies/entities/study-configuration.entity';
 import { Site } from '../modules/sites/entities/site.entity';
 import { Study } from '../modules/studies/entities/study.entity';
 import { UserSite } from '../modules/users/entities/user-site.entity';
 import { User } from '../modules/users/entities/user.entity';
 
 /** Every entity, listed rather than globbed, so the app, the CLI and Jest load the same classes. */
-export const ENTITIES = [User, UserSite, Site, Study, AuthSession, AuditEntry, AuditChainHead, Signature];
+export const ENTITIES = [User, UserSite, Site, Study, AuthSession, AuditEntry, AuditChainHead, Signature,
+  StudyConfiguration, Participant, Session, GateOverride, Deviation, ScheduledTask];

@@ -1,8 +1,10 @@
 import { Initial1795613709155 as PostgresInitial } from './postgres/1795613709155-Initial';
+import { ProtocolEngine1795614245413 as PostgresProtocolEngine } from './postgres/1795614245413-ProtocolEngine';
 import { Initial1795613705510 as SqliteInitial } from './sqlite/1795613705510-Initial';
+import { ProtocolEngine1795614236179 as SqliteProtocolEngine } from './sqlite/1795614236179-ProtocolEngine';
 
 /** Migrations per engine, in order. The types differ (timestamptz/uuid vs datetime/varchar). */
 export const MIGRATIONS = {
-  sqlite: [SqliteInitial],
-  postgres: [PostgresInitial],
+  sqlite: [SqliteInitial, SqliteProtocolEngine],
+  postgres: [PostgresInitial, PostgresProtocolEngine],
 };

@@ -5,6 +5,9 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { CLOCK, ManualClock } from '../../src/common/clock';
+import { FACTS_PROVIDER } from '../../src/modules/sessions/facts.provider';
+import { SchedulerService } from '../../src/modules/scheduler/scheduler.service';
+import { TestFactsProvider } from './test-facts.provider';
 import { createTestDatabase, TestDatabase } from './database';
 
 export const ADMIN_INITIAL_PASSWORD = 'first-start-one-time-pw';
@@ -18,15 +21,26 @@ export interface TestApp {
   clock: ManualClock;
   db: TestDatabase;
   dataSource: DataSource;
+  /** The test facts provider the gates read (see TestFactsProvider). */
+  facts: TestFactsProvider;
+  /** Fires the durable timers due at the clock's time. */
+  tick(): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Reuse this database instead of a fresh one (a restart); it is not disposed on close. */
+  db?: TestDatabase;
+  /** Start at this time instead of now. */
+  now?: Date | string;
 }
 
 /**
  * Boots the real application (same module, same setup as main.ts) on a fresh database, with the
  * clock overridden so tests move time instead of waiting.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
   const settings: Record<string, string> = {
     DATABASE_URL: db.url,
     JWT_SECRET: TEST_JWT_SECRET,
@@ -34,6 +48,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     VIGIL_ADMIN_PASSWORD: ADMIN_INITIAL_PASSWORD,
     LOG_LEVEL: 'silent',
     LOGIN_RATE_LIMIT: '1000',
+    SCHEDULER_INTERVAL_MS: '0',
     ...env,
   };
   const previous: Record<string, string | undefined> = {};
@@ -41,11 +56,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     previous[key] = process.env[key];
     process.env[key] = value;
   }
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(options.now ?? new Date());
+  const facts = new TestFactsProvider();
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(CLOCK)
       .useValue(clock)
+      .overrideProvider(FACTS_PROVIDER)
+      .useValue(facts)
       .compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
     configureApp(app);
@@ -57,9 +75,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       clock,
       db,
       dataSource: app.get(DataSource),
+      facts,
+      tick: () => app.get(SchedulerService).tick(),
       close: async () => {
         await app.close();
-        await db.dispose();
+        if (!options.db) await db.dispose();
       },
     };
   } finally {

@@ -4,6 +4,7 @@ import { UnitOfWork } from '../../database/unit-of-work';
 import { findProtocol } from '../../protocols/registry';
 import { AuditService } from '../audit/audit.service';
 import { AuthContext, actorOf } from '../auth/auth-context';
+import { ConfigurationService } from './configuration.service';
 import { CreateStudyDto } from './dto/study.dto';
 import { Study } from './entities/study.entity';
 
@@ -22,6 +23,7 @@ export class StudiesService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
+    private readonly configuration: ConfigurationService,
   ) {}
 
   async create(dto: CreateStudyDto, auth: AuthContext) {
@@ -51,6 +53,7 @@ export class StudiesService {
         entityId: created.id,
         new: { code: created.code, title: created.title, sponsor: created.sponsor, protocol: `${protocol.id}@${protocol.version}` },
       });
+      await this.configuration.createInitial(manager, created, actorOf(auth));
       return created;
     });
     return studyView(study);

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { SessionFacts } from '../../protocols/types';
+import type { CourseContext } from '../../protocols/machines/course.machine';
+import type { Participant } from '../participants/entities/participant.entity';
+import type { Session } from './entities/session.entity';
+
+/**
+ * Where gates get their facts (checklists, vitals, doses, staff, assessments, alarms). The
+ * clinical-records, vitals and alarm modules fill this in; tests replace it with a provider
+ * whose facts they set.
+ */
+export interface FactsProvider {
+  sessionFacts(session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts>;
+}
+
+export const FACTS_PROVIDER = Symbol('FACTS_PROVIDER');
+
+/**
+ * The facts Vigil records so far: the participant and their consent. Everything not yet
+ * recorded reads as absent, so every gate that needs it refuses: safe by default.
+ */
+@Injectable()
+export class RecordedFactsProvider implements FactsProvider {
+  async sessionFacts(_session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
+    const course = participant.courseSnapshot.context as unknown as CourseContext;
+    return {
+      now: context.now.toISOString(),
+      timezone: context.timezone,
+      participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion },
+      checklists: {},
+      pregnancyTest: null,
+      cssrs: null,
+      fastingAttestedAt: null,
+      baselineVitals: null,
+      latestVitals: null,
+      staff: [],
+      prohibitedMedications: [],
+      alarms: { openPhysiological: 0, confirmedHigh: false, bpAtOrAbove160: false, bpAbove180: false, bpAtOrAbove160Confirmed: false },
+      assessments: { sedationResolved: null, dissociationResolved: null, respiratoryDepressionResolved: null },
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The parameters a study sets for a protocol: one schema shared by the three shipped protocols,
+ * each with its own defaults. Where DOMAIN.md says a number is configurable, the default is
+ * Vigil's starting value, not a published figure.
+ */
+const mmHg = z.object({ systolic: z.number().int().min(40).max(300), diastolic: z.number().int().min(20).max(200) });
+
+export const checklistItemTemplateSchema = z.object({
+  key: z.string().regex(/^[a-z0-9-]+$/),
+  label: z.string().min(1),
+  required: z.boolean().default(true),
+  /** Only when the participant can become pregnant, for example. */
+  appliesTo: z.enum(['all', 'childbearing-potential']).default('all'),
+  valueKind: z.enum(['none', 'pregnancy-test', 'blood-pressure', 'text']).default('none'),
+});
+
+export const protocolParametersSchema = z.object({
+  course: z.object({
+    preparationSessions: z.number().int().min(0).max(20),
+    dosingSessions: z.number().int().min(1).max(50),
+    integrationSessionsPerDosing: z.number().int().min(0).max(20),
+    /** Days between dosing sessions (about 4 weeks apart, 3–5 weeks). */
+    dosingSpacingDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
+    /** Integration sessions must happen within this many days after their dosing session. */
+    integrationWindowDays: z.number().min(0),
+    /** Last preparation session to first dose (Oregon: 24 h to 90 days), or null. */
+    preparationBeforeDosingHours: z.object({ min: z.number().min(0), max: z.number().min(0) }).nullable(),
+    /** Follow-up visits, in days after the last dose, each with a +/- window. */
+    followUpVisitDays: z.array(z.number().min(0)),
+    followUpVisitWindowDays: z.number().min(0),
+    /** Daily phone contacts after each dosing session (MDMA: 7). */
+    dailyContactDays: z.number().int().min(0).max(30),
+    /** Hours a monitor stays reachable by phone after a session (psilocybin: 24). */
+    reachabilityHours: z.number().min(0),
+  }),
+  consent: z.object({ requiredVersion: z.string().min(1) }),
+  dosing: z.object({
+    substance: z.string().min(1),
+    route: z.string().min(1),
+    /** Dose per dosing session (1-based; the last entry repeats). */
+    perSession: z.array(z.object({ initialMg: z.number().positive(), supplementalMg: z.number().positive().nullable() })).min(1),
+    /** Esketamine: each device delivers this much; a dose is a series of devices. */
+    deviceMg: z.number().positive().nullable(),
+    deviceIntervalMinutes: z.number().min(0),
+    /** MDMA: the supplemental half dose, minutes after the initial dose. */
+    supplementalWindowMinutes: z.object({ from: z.number().min(0), to: z.number().min(0) }).nullable(),
+    supplementalRule: z.object({
+      vitalsWithinMinutes: z.number().min(0),
+      investigatorDecision: z.boolean(),
+      decisionAtOrAbove: mmHg,
+      refuseAbove: mmHg,
+    }),
+  }),
+  monitoring: z.object({
+    minimumMinutes: z.number().min(0),
+    /** Psilocybin preset (Oregon OAR 333-333-5250): minimum by total dose; first matching row wins. */
+    minimumByTotalDose: z.array(z.object({ belowMg: z.number().positive(), minutes: z.number().min(0) })).nullable(),
+    overnightStay: z.boolean(),
+    overnightMinimumHours: z.number().min(0),
+    needsSedationResolved: z.boolean(),
+  }),
+  vitals: z.object({
+    /** Scheduled checks, minutes after the initial dose. */
+    timepointsMinutes: z.array(z.number().int().min(0)),
+    /** A check counts when taken within this many minutes of its time. */
+    windowMinutes: z.number().min(0),
+  }),
+  staffing: z.object({
+    therapists: z.number().int().min(0),
+    prescriberOnSite: z.boolean(),
+    overnightAttendant: z.boolean(),
+  }),
+  validity: z.object({
+    pregnancyTestHours: z.number().positive(),
+    baselineVitalsMinutes: z.number().positive(),
+    cssrsSameDay: z.boolean(),
+    fastingSameDay: z.boolean(),
+  }),
+  /** Esketamine: a baseline above this is a reason to weigh the risk before dosing (configurable). */
+  predoseBloodPressureLimit: mmHg.nullable(),
+  prohibitedMedicationClasses: z.array(z.string()),
+  checklists: z.record(z.string(), z.array(checklistItemTemplateSchema)),
+  /** Serious adverse event report to the sponsor, hours after awareness (EU CTR Art. 41). */
+  saeReportHours: z.number().positive(),
+});
+
+export type ProtocolParameters = z.infer<typeof protocolParametersSchema>;
+export type ChecklistItemTemplate = z.infer<typeof checklistItemTemplateSchema>;
+
+/** The dose planned for dosing session `n` (1-based). */
+export function plannedDose(params: ProtocolParameters, sessionNumber: number) {
+  const list = params.dosing.perSession;
+  return list[Math.min(Math.max(sessionNumber, 1), list.length) - 1];
+}
+
+/** Minimum monitoring minutes for a total dose: the by-dose table where the study uses one. */
+export function minimumMonitoringMinutes(params: ProtocolParameters, totalDoseMg: number): number {
+  const table = params.monitoring.minimumByTotalDose;
+  if (table) {
+    const row = table.find((r) => totalDoseMg < r.belowMg);
+    if (row) return row.minutes;
+  }
+  return params.monitoring.minimumMinutes;
+}
+
+/** The default pre-dose readiness and discharge checklists of DOMAIN.md section 2. */
+export const PRE_DOSE_ITEMS: ChecklistItemTemplate[] = [
+  { key: 'consent-current', label: 'Consent current', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'eligibility-confirmed', label: 'Eligibility confirmed', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'pregnancy-test', label: 'Pregnancy test negative', required: true, appliesTo: 'childbearing-potential', valueKind: 'pregnancy-test' },
+  { key: 'urine-drug-screen', label: 'Urine drug screen', required: false, appliesTo: 'all', valueKind: 'text' },
+  { key: 'medication-washout', label: 'Medication washout attested', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'fasting', label: 'Fasting attested', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'support-person', label: 'Support person reachable', required: true, appliesTo: 'all', valueKind: 'text' },
+  { key: 'transport-plan', label: 'Transport plan signed or overnight stay arranged', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'baseline-vitals', label: 'Baseline vitals recorded and in range', required: true, appliesTo: 'all', valueKind: 'blood-pressure' },
+  { key: 'cssrs', label: 'C-SSRS done', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'staff-present', label: 'Required staff present', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'emergency-equipment', label: 'Emergency equipment checked (crash cart, AED, oxygen, airway, BP and rescue medication in date)', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'room-ready', label: 'Room ready', required: true, appliesTo: 'all', valueKind: 'none' },
+];
+
+export const DISCHARGE_ITEMS: ChecklistItemTemplate[] = [
+  { key: 'minimum-time', label: 'Minimum monitoring time reached', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'vitals-acceptable', label: 'Vitals back near baseline and acceptable', required: true, appliesTo: 'all', valueKind: 'blood-pressure' },
+  { key: 'alert-oriented', label: 'Alert and oriented, distress at or below baseline', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'no-active-alarm', label: 'No active or unacknowledged alarm', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'agreement', label: 'Clinicians and participant agree', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'released-to', label: 'Released to a named adult or overnight attendant', required: true, appliesTo: 'all', valueKind: 'text' },
+  { key: 'transport-followed', label: 'Transport plan followed', required: true, appliesTo: 'all', valueKind: 'none' },
+];
+
+/** Parses and fills defaults; throws a ZodError listing every wrong field. */
+export function parseParameters(input: unknown): ProtocolParameters {
+  return protocolParametersSchema.parse(input);
+}
+
+export function parametersJsonSchema() {
+  return z.toJSONSchema(protocolParametersSchema);
+}
