@@ -114,12 +114,30 @@ export const predoseGate: Gate = (ctx, event) => {
       );
     }
   }
+  out.push(...preparationWindowGate(facts, p));
   out.push(...staffingGate(facts, p));
   for (const med of facts.prohibitedMedications) {
     out.push(unmet('predose.prohibited-medication', `prohibited medication recorded: ${med}`));
   }
   return out;
 };
+
+/** Psilocybin preset (Oregon): the last preparation session 24 h to 90 days before dosing. */
+function preparationWindowGate(facts: SessionFacts, p: ProtocolParameters): Unmet[] {
+  const window = p.course.preparationBeforeDosingHours;
+  if (!window) return [];
+  const last = facts.lastPreparationEndedAt;
+  if (!last) return [unmet('predose.preparation-window', 'no preparation session has been completed')];
+  const hours = minutesBetween(last, facts.now) / 60;
+  if (hours < window.min) {
+    const from = addMinutes(last, window.min * 60);
+    return [unmet('predose.preparation-window', `dosing may start ${window.min} h after the preparation session, at ${formatLocalTime(from, facts.timezone, facts.now)}`)];
+  }
+  if (hours > window.max) {
+    return [unmet('predose.preparation-window', `the last preparation session was more than ${formatDuration(window.max * 60)} ago`)];
+  }
+  return [];
+}
 
 function staffingGate(facts: SessionFacts, p: ProtocolParameters): Unmet[] {
   const out: Unmet[] = [];

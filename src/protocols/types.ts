@@ -56,6 +56,8 @@ export interface SessionFacts {
     childbearingPotential: boolean;
     consentVersion: string | null;
   };
+  /** When the participant's last preparation session ended (some protocols time dosing from it). */
+  lastPreparationEndedAt: string | null;
   checklists: Record<string, ChecklistFact>;
   pregnancyTest: { result: 'negative' | 'positive'; takenAt: string } | null;
   /** Latest C-SSRS screen of this session's day; positive needs a risk assessment before discharge. */

@@ -21,6 +21,7 @@ const courseFacts = (now: Date, timezone: string): SessionFacts => ({
   now: now.toISOString(),
   timezone,
   participant: { childbearingPotential: false, consentVersion: null },
+  lastPreparationEndedAt: null,
   checklists: {},
   pregnancyTest: null,
   cssrs: null,
@@ -90,6 +91,7 @@ export class ParticipantsService {
 
   async list(query: ListParticipantsQuery, auth: AuthContext) {
     if (query.siteId && !canSeeSite(auth, query.siteId)) return [];
+    if (!query.siteId && auth.siteIds.length === 0) return [];
     const where: Record<string, unknown> = {};
     if (query.studyId) where.studyId = query.studyId;
     where.siteId = query.siteId ?? In(auth.siteIds);

@@ -44,6 +44,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.config.schedulerIntervalMs > 0) {
+      // whatever came due while Vigil was down fires now, not one interval later
+      void this.tick().catch((err) => this.logger.error({ err }, 'scheduler tick failed'));
       this.timer = setInterval(() => void this.tick().catch((err) => this.logger.error({ err }, 'scheduler tick failed')), this.config.schedulerIntervalMs);
       this.timer.unref();
     }

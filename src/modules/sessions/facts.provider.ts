@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull, Not } from 'typeorm';
+import { UnitOfWork } from '../../database/unit-of-work';
 import type { SessionFacts } from '../../protocols/types';
 import type { CourseContext } from '../../protocols/machines/course.machine';
 import type { Participant } from '../participants/entities/participant.entity';
-import type { Session } from './entities/session.entity';
+import { Session } from './entities/session.entity';
 
 /**
  * Where gates get their facts (checklists, vitals, doses, staff, assessments, alarms). The
@@ -21,12 +23,19 @@ export const FACTS_PROVIDER = Symbol('FACTS_PROVIDER');
  */
 @Injectable()
 export class RecordedFactsProvider implements FactsProvider {
+  constructor(private readonly uow: UnitOfWork) {}
+
   async sessionFacts(_session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
     const course = participant.courseSnapshot.context as unknown as CourseContext;
+    const lastPreparation = await this.uow.reader.findOne(Session, {
+      where: { participantId: participant.id, phase: 'preparation', state: 'closed', endedAt: Not(IsNull()) },
+      order: { endedAt: 'DESC' },
+    });
     return {
       now: context.now.toISOString(),
       timezone: context.timezone,
       participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion },
+      lastPreparationEndedAt: lastPreparation?.endedAt?.toISOString() ?? null,
       checklists: {},
       pregnancyTest: null,
       cssrs: null,

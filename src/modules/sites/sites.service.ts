@@ -42,6 +42,7 @@ export class SitesService {
   }
 
   async list(auth: AuthContext) {
+    if (!isAdmin(auth) && auth.siteIds.length === 0) return [];
     const where = isAdmin(auth) ? {} : { id: In(auth.siteIds) };
     const sites = await this.uow.reader.find(Site, { where, order: { code: 'ASC' } });
     return sites.map(siteView);

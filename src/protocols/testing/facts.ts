@@ -18,6 +18,7 @@ export function completeFacts(params: ProtocolParameters, now: string, timezone 
     now,
     timezone,
     participant: { childbearingPotential: true, consentVersion: params.consent.requiredVersion },
+    lastPreparationEndedAt: addMinutes(now, -48 * 60),
     checklists: {
       'pre-dose': signedChecklist(params, 'pre-dose', earlier),
       discharge: signedChecklist(params, 'discharge', earlier),
