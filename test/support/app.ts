@@ -33,6 +33,8 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** Start at this time instead of now. */
   now?: Date | string;
+  /** Keep the application's own facts provider instead of the test one. */
+  realFacts?: boolean;
 }
 
 /**
@@ -59,12 +61,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const clock = new ManualClock(options.now ?? new Date());
   const facts = new TestFactsProvider();
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(CLOCK)
-      .useValue(clock)
-      .overrideProvider(FACTS_PROVIDER)
-      .useValue(facts)
-      .compile();
+    let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(CLOCK).useValue(clock);
+    if (!options.realFacts) builder = builder.overrideProvider(FACTS_PROVIDER).useValue(facts);
+    const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
     configureApp(app);
     await app.init();
