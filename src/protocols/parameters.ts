@@ -105,6 +105,25 @@ export function minimumMonitoringMinutes(params: ProtocolParameters, totalDoseMg
   return params.monitoring.minimumMinutes;
 }
 
+/**
+ * Vigil's default supplemental-dose rule (DOMAIN.md 1.1: an investigator decision with a reason,
+ * vitals within 15 min, no confirmed high alarm; DOMAIN.md 3: decide at >= 160/100, refuse > 180/120).
+ */
+export const DEFAULT_SUPPLEMENTAL_RULE: ProtocolParameters['dosing']['supplementalRule'] = {
+  vitalsWithinMinutes: 15,
+  investigatorDecision: true,
+  decisionAtOrAbove: { systolic: 160, diastolic: 100 },
+  refuseAbove: { systolic: 180, diastolic: 120 },
+};
+
+/** DOMAIN.md 1.4 validity windows (defaults). */
+export const DEFAULT_VALIDITY: ProtocolParameters['validity'] = {
+  pregnancyTestHours: 48,
+  baselineVitalsMinutes: 60,
+  cssrsSameDay: true,
+  fastingSameDay: true,
+};
+
 /** The default pre-dose readiness and discharge checklists of DOMAIN.md section 2. */
 export const PRE_DOSE_ITEMS: ChecklistItemTemplate[] = [
   { key: 'consent-current', label: 'Consent current', required: true, appliesTo: 'all', valueKind: 'none' },

@@ -6,7 +6,8 @@ import { UnitOfWork } from '../../database/unit-of-work';
 import { CourseContext } from '../../protocols/machines/course.machine';
 import { machineId } from '../../protocols/registry';
 import { describe, evaluate, PersistedSnapshot, start } from '../../protocols/runtime';
-import { SessionEvent, SessionFacts } from '../../protocols/types';
+import { emptyFacts } from '../../protocols/facts';
+import { SessionEvent } from '../../protocols/types';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { AuthContext, actorOf, canSeeSite } from '../auth/auth-context';
 import { ProtocolsService } from '../protocols/protocols.service';
@@ -17,22 +18,7 @@ import { CreateParticipantDto, EventDto, ListParticipantsQuery } from './dto/par
 import { Participant } from './entities/participant.entity';
 
 /** Course events carry no clinical facts; the gates read the course context only. */
-const courseFacts = (now: Date, timezone: string): SessionFacts => ({
-  now: now.toISOString(),
-  timezone,
-  participant: { childbearingPotential: false, consentVersion: null },
-  lastPreparationEndedAt: null,
-  checklists: {},
-  pregnancyTest: null,
-  cssrs: null,
-  fastingAttestedAt: null,
-  baselineVitals: null,
-  latestVitals: null,
-  staff: [],
-  prohibitedMedications: [],
-  alarms: { openPhysiological: 0, confirmedHigh: false, bpAtOrAbove160: false, bpAbove180: false, bpAtOrAbove160Confirmed: false },
-  assessments: { sedationResolved: null, dissociationResolved: null, respiratoryDepressionResolved: null },
-});
+const courseFacts = emptyFacts;
 
 export const protocolRefused = (unmet: { requirement: string; message: string }[], what: string) =>
   new ProblemException(ProblemType.protocolRefused, `${what}: ${unmet.map((u) => u.message).join('; ')}`, { unmet });

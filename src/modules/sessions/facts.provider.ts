@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
 import { UnitOfWork } from '../../database/unit-of-work';
+import { emptyFacts } from '../../protocols/facts';
 import type { SessionFacts } from '../../protocols/types';
 import type { CourseContext } from '../../protocols/machines/course.machine';
 import type { Participant } from '../participants/entities/participant.entity';
@@ -32,20 +33,9 @@ export class RecordedFactsProvider implements FactsProvider {
       order: { endedAt: 'DESC' },
     });
     return {
-      now: context.now.toISOString(),
-      timezone: context.timezone,
+      ...emptyFacts(context.now, context.timezone),
       participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion },
       lastPreparationEndedAt: lastPreparation?.endedAt?.toISOString() ?? null,
-      checklists: {},
-      pregnancyTest: null,
-      cssrs: null,
-      fastingAttestedAt: null,
-      baselineVitals: null,
-      latestVitals: null,
-      staff: [],
-      prohibitedMedications: [],
-      alarms: { openPhysiological: 0, confirmedHigh: false, bpAtOrAbove160: false, bpAbove180: false, bpAtOrAbove160Confirmed: false },
-      assessments: { sedationResolved: null, dissociationResolved: null, respiratoryDepressionResolved: null },
     };
   }
 }

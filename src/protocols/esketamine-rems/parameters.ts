@@ -1,4 +1,4 @@
-import { DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
 
 /**
  * Esketamine nasal spray under the SPRAVATO REMS (DOMAIN.md 1.3): 28 mg devices 5 minutes apart
@@ -27,12 +27,7 @@ export const ESKETAMINE_REMS_DEFAULTS: ProtocolParameters = {
     deviceMg: 28,
     deviceIntervalMinutes: 5,
     supplementalWindowMinutes: null,
-    supplementalRule: {
-      vitalsWithinMinutes: 15,
-      investigatorDecision: true,
-      decisionAtOrAbove: { systolic: 160, diastolic: 100 },
-      refuseAbove: { systolic: 180, diastolic: 120 },
-    },
+    supplementalRule: DEFAULT_SUPPLEMENTAL_RULE,
   },
   monitoring: {
     minimumMinutes: 120,
@@ -43,7 +38,7 @@ export const ESKETAMINE_REMS_DEFAULTS: ProtocolParameters = {
   },
   vitals: { timepointsMinutes: [40, 120], windowMinutes: 10 },
   staffing: { therapists: 0, prescriberOnSite: true, overnightAttendant: false },
-  validity: { pregnancyTestHours: 48, baselineVitalsMinutes: 60, cssrsSameDay: false, fastingSameDay: true },
+  validity: { ...DEFAULT_VALIDITY, cssrsSameDay: false },
   // widely cited, label wording not verified: a configurable pre-dose rule
   predoseBloodPressureLimit: { systolic: 140, diastolic: 90 },
   prohibitedMedicationClasses: ['benzodiazepine', 'non-benzodiazepine hypnotic', 'psychostimulant', 'MAOI', 'opioid'],

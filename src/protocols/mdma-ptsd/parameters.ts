@@ -1,4 +1,4 @@
-import { DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
 
 /**
  * MDMA-assisted therapy for PTSD, modelled on MAPP1/MAPP2 (DOMAIN.md 1.1): 3 preparation
@@ -31,12 +31,7 @@ export const MDMA_PTSD_DEFAULTS: ProtocolParameters = {
     deviceIntervalMinutes: 0,
     // MAPP1: 1.5–2.5 h after the initial dose
     supplementalWindowMinutes: { from: 90, to: 150 },
-    supplementalRule: {
-      vitalsWithinMinutes: 15,
-      investigatorDecision: true,
-      decisionAtOrAbove: { systolic: 160, diastolic: 100 },
-      refuseAbove: { systolic: 180, diastolic: 120 },
-    },
+    supplementalRule: DEFAULT_SUPPLEMENTAL_RULE,
   },
   monitoring: {
     minimumMinutes: 480,
@@ -51,7 +46,7 @@ export const MDMA_PTSD_DEFAULTS: ProtocolParameters = {
     windowMinutes: 10,
   },
   staffing: { therapists: 2, prescriberOnSite: false, overnightAttendant: true },
-  validity: { pregnancyTestHours: 48, baselineVitalsMinutes: 60, cssrsSameDay: true, fastingSameDay: true },
+  validity: DEFAULT_VALIDITY,
   predoseBloodPressureLimit: null,
   prohibitedMedicationClasses: ['MAOI'],
   checklists: { 'pre-dose': PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },

@@ -1,4 +1,4 @@
-import { DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
 
 /**
  * Psilocybin for treatment-resistant depression, COMP360/Usona style (DOMAIN.md 1.2): one
@@ -27,12 +27,7 @@ export const PSILOCYBIN_TRD_DEFAULTS: ProtocolParameters = {
     deviceMg: null,
     deviceIntervalMinutes: 0,
     supplementalWindowMinutes: null,
-    supplementalRule: {
-      vitalsWithinMinutes: 15,
-      investigatorDecision: true,
-      decisionAtOrAbove: { systolic: 160, diastolic: 100 },
-      refuseAbove: { systolic: 180, diastolic: 120 },
-    },
+    supplementalRule: DEFAULT_SUPPLEMENTAL_RULE,
   },
   monitoring: {
     minimumMinutes: 360,
@@ -50,7 +45,7 @@ export const PSILOCYBIN_TRD_DEFAULTS: ProtocolParameters = {
   },
   vitals: { timepointsMinutes: [60, 120, 180, 240, 300, 360], windowMinutes: 15 },
   staffing: { therapists: 2, prescriberOnSite: false, overnightAttendant: false },
-  validity: { pregnancyTestHours: 48, baselineVitalsMinutes: 60, cssrsSameDay: true, fastingSameDay: true },
+  validity: DEFAULT_VALIDITY,
   predoseBloodPressureLimit: null,
   prohibitedMedicationClasses: ['MAOI'],
   checklists: { 'pre-dose': PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },
