@@ -5,7 +5,8 @@ export function emptyFacts(now: Date, timezone: string): SessionFacts {
   return {
     now: now.toISOString(),
     timezone,
-    participant: { childbearingPotential: false, consentVersion: null },
+    participant: { childbearingPotential: false, consentVersion: null, courseState: 'unknown' },
+    previousDoseAt: null,
     lastPreparationEndedAt: null,
     checklists: {},
     pregnancyTest: null,

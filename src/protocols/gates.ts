@@ -24,7 +24,7 @@ export interface DosingContext {
   overnightStartedAt: string | null;
   holdReason: string | null;
   /** Where monitoring resumes when the hold is resolved. */
-  holdFrom: 'acute' | 'settled' | 'recovery' | null;
+  holdFrom: 'dosing' | 'acute' | 'settled' | 'recovery' | null;
   exit: string | null;
 }
 
@@ -32,6 +32,8 @@ export type Gate = (context: DosingContext, event: SessionEvent) => Unmet[];
 
 /** Requirements an override cannot waive: who may act, and what already happened. */
 export const NOT_OVERRIDABLE = new Set([
+  'dose.course',
+  'dose.time',
   'role.investigator',
   'reason',
   'exit.kind',
@@ -66,11 +68,47 @@ function checklistGate(facts: SessionFacts, params: ProtocolParameters, key: str
 
 const sameLocalDay = (a: string, b: string, tz: string) => localDate(a, tz) === localDate(b, tz);
 
+/** No dose once the course has left treatment (consent withdrawn, treatment discontinued, ...). */
+function courseAllowsDose(facts: SessionFacts): Unmet[] {
+  const state = facts.participant.courseState;
+  if (state === 'treatment.dosing') return [];
+  const why: Record<string, string> = {
+    'ended.withdrawn': 'consent was withdrawn',
+    'ended.death': 'the participant died',
+    'ended.lostToFollowUp': 'the participant is lost to follow-up',
+    followUp: 'treatment was discontinued or is complete',
+  };
+  return [unmet('dose.course', `no dose may be given: ${why[state] ?? `the course is in ${state}`}`)];
+}
+
+/** A stated administration time must be a real instant, not in the future, not before `notBefore`. */
+function doseTimeGate(event: SessionEvent, notBefore: string | null): Unmet[] {
+  const raw = event.data?.administeredAt;
+  if (raw === undefined) return [];
+  const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+  if (Number.isNaN(at)) return [unmet('dose.time', 'administeredAt is not a valid time')];
+  if (at > ms(event.facts.now) + 60_000) return [unmet('dose.time', 'a dose cannot be recorded as given in the future')];
+  if (notBefore && at < ms(notBefore)) {
+    return [unmet('dose.time', `administeredAt is before the previous dose at ${formatLocalTime(notBefore, event.facts.timezone, event.facts.now)}`)];
+  }
+  return [];
+}
+
+/** Dosing sessions are spaced (MDMA: 3–5 weeks); an earlier one needs an override (a deviation). */
+function spacingGate(ctx: DosingContext, facts: SessionFacts): Unmet[] {
+  const min = ctx.params.course.dosingSpacingDays.min;
+  if (!facts.previousDoseAt || min <= 0) return [];
+  const earliest = addMinutes(facts.previousDoseAt, min * 24 * 60);
+  return ms(facts.now) < ms(earliest)
+    ? [unmet('predose.dosing-spacing', `dosing session ${ctx.sessionNumber} may start from ${localDate(earliest, facts.timezone)} (${min} days after the previous dose)`)]
+    : [];
+}
+
 /** Pre-dose gate: consent, checklist, validity windows, staffing, prohibited medication, BP rule. */
 export const predoseGate: Gate = (ctx, event) => {
   const { facts } = event;
   const p = ctx.params;
-  const out: Unmet[] = [];
+  const out: Unmet[] = [...courseAllowsDose(facts), ...spacingGate(ctx, facts)];
   if (facts.participant.consentVersion !== p.consent.requiredVersion) {
     out.push(
       unmet(
@@ -165,7 +203,7 @@ export const initialDoseGate: Gate = (ctx, event) => {
   if (amount !== planned) {
     out.push(unmet('dose.amount', `dosing session ${ctx.sessionNumber} gives ${planned} mg, not ${amount ?? 'an unstated amount'} mg`));
   }
-  return [...out, ...predoseGate(ctx, event)];
+  return [...out, ...doseTimeGate(event, null), ...predoseGate(ctx, event)];
 };
 
 /** Esketamine: devices in sequence, a set interval apart; the first one passes the pre-dose gate. */
@@ -190,7 +228,9 @@ export const deviceDoseGate: Gate = (ctx, event) => {
       );
     }
   }
+  out.push(...doseTimeGate(event, ctx.lastDeviceAt));
   if (ctx.devicesGiven === 0) out.push(...predoseGate(ctx, event));
+  else out.push(...courseAllowsDose(event.facts));
   return out;
 };
 
@@ -209,7 +249,7 @@ export const supplementalDoseGate: Gate = (ctx, event) => {
   const window = p.dosing.supplementalWindowMinutes;
   const planned = plannedDose(p, ctx.sessionNumber).supplementalMg;
   if (!window || planned === null || !ctx.doseAt) return [unmet('supplemental.not-planned', 'this session has no supplemental dose')];
-  const out: Unmet[] = [];
+  const out: Unmet[] = [...courseAllowsDose(facts), ...doseTimeGate(event, ctx.doseAt)];
   if (ctx.supplementalAt) out.push(unmet('supplemental.once', 'the supplemental dose has already been given'));
   else if (ctx.supplementalDecision) out.push(unmet('supplemental.once', `the supplemental dose was ${ctx.supplementalDecision === 'declined' ? 'declined' : 'not given in its window'}`));
   const opens = addMinutes(ctx.doseAt, window.from);

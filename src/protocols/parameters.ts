@@ -5,9 +5,14 @@ import { z } from 'zod';
  * each with its own defaults. Where DOMAIN.md says a number is configurable, the default is
  * Vigil's starting value, not a published figure.
  */
-const mmHg = z.object({ systolic: z.number().int().min(40).max(300), diastolic: z.number().int().min(20).max(200) });
+const mmHg = z.strictObject({ systolic: z.number().int().min(40).max(300), diastolic: z.number().int().min(20).max(200) });
 
-export const checklistItemTemplateSchema = z.object({
+/** A closed interval; `min` must not exceed `max`. Unknown keys (typos) are refused everywhere. */
+const range = z
+  .strictObject({ min: z.number().min(0), max: z.number().min(0) })
+  .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] });
+
+export const checklistItemTemplateSchema = z.strictObject({
   key: z.string().regex(/^[a-z0-9-]+$/),
   label: z.string().min(1),
   required: z.boolean().default(true),
@@ -16,17 +21,17 @@ export const checklistItemTemplateSchema = z.object({
   valueKind: z.enum(['none', 'pregnancy-test', 'blood-pressure', 'text']).default('none'),
 });
 
-export const protocolParametersSchema = z.object({
-  course: z.object({
+export const protocolParametersSchema = z.strictObject({
+  course: z.strictObject({
     preparationSessions: z.number().int().min(0).max(20),
     dosingSessions: z.number().int().min(1).max(50),
     integrationSessionsPerDosing: z.number().int().min(0).max(20),
     /** Days between dosing sessions (about 4 weeks apart, 3–5 weeks). */
-    dosingSpacingDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
+    dosingSpacingDays: range,
     /** Integration sessions must happen within this many days after their dosing session. */
     integrationWindowDays: z.number().min(0),
     /** Last preparation session to first dose (Oregon: 24 h to 90 days), or null. */
-    preparationBeforeDosingHours: z.object({ min: z.number().min(0), max: z.number().min(0) }).nullable(),
+    preparationBeforeDosingHours: range.nullable(),
     /** Follow-up visits, in days after the last dose, each with a +/- window. */
     followUpVisitDays: z.array(z.number().min(0)),
     followUpVisitWindowDays: z.number().min(0),
@@ -35,44 +40,47 @@ export const protocolParametersSchema = z.object({
     /** Hours a monitor stays reachable by phone after a session (psilocybin: 24). */
     reachabilityHours: z.number().min(0),
   }),
-  consent: z.object({ requiredVersion: z.string().min(1) }),
-  dosing: z.object({
+  consent: z.strictObject({ requiredVersion: z.string().min(1) }),
+  dosing: z.strictObject({
     substance: z.string().min(1),
     route: z.string().min(1),
     /** Dose per dosing session (1-based; the last entry repeats). */
-    perSession: z.array(z.object({ initialMg: z.number().positive(), supplementalMg: z.number().positive().nullable() })).min(1),
+    perSession: z.array(z.strictObject({ initialMg: z.number().positive(), supplementalMg: z.number().positive().nullable() })).min(1),
     /** Esketamine: each device delivers this much; a dose is a series of devices. */
     deviceMg: z.number().positive().nullable(),
     deviceIntervalMinutes: z.number().min(0),
     /** MDMA: the supplemental half dose, minutes after the initial dose. */
-    supplementalWindowMinutes: z.object({ from: z.number().min(0), to: z.number().min(0) }).nullable(),
-    supplementalRule: z.object({
+    supplementalWindowMinutes: z
+      .strictObject({ from: z.number().min(0), to: z.number().min(0) })
+      .refine((w) => w.from <= w.to, { message: 'from must not be after to', path: ['to'] })
+      .nullable(),
+    supplementalRule: z.strictObject({
       vitalsWithinMinutes: z.number().min(0),
       investigatorDecision: z.boolean(),
       decisionAtOrAbove: mmHg,
       refuseAbove: mmHg,
     }),
   }),
-  monitoring: z.object({
+  monitoring: z.strictObject({
     minimumMinutes: z.number().min(0),
     /** Psilocybin preset (Oregon OAR 333-333-5250): minimum by total dose; first matching row wins. */
-    minimumByTotalDose: z.array(z.object({ belowMg: z.number().positive(), minutes: z.number().min(0) })).nullable(),
+    minimumByTotalDose: z.array(z.strictObject({ belowMg: z.number().positive(), minutes: z.number().min(0) })).nullable(),
     overnightStay: z.boolean(),
     overnightMinimumHours: z.number().min(0),
     needsSedationResolved: z.boolean(),
   }),
-  vitals: z.object({
+  vitals: z.strictObject({
     /** Scheduled checks, minutes after the initial dose. */
     timepointsMinutes: z.array(z.number().int().min(0)),
     /** A check counts when taken within this many minutes of its time. */
     windowMinutes: z.number().min(0),
   }),
-  staffing: z.object({
+  staffing: z.strictObject({
     therapists: z.number().int().min(0),
     prescriberOnSite: z.boolean(),
     overnightAttendant: z.boolean(),
   }),
-  validity: z.object({
+  validity: z.strictObject({
     pregnancyTestHours: z.number().positive(),
     baselineVitalsMinutes: z.number().positive(),
     cssrsSameDay: z.boolean(),

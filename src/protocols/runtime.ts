@@ -80,7 +80,7 @@ export function evaluate(runnable: RunnableMachine, persisted: PersistedSnapshot
 }
 
 /** Requirements that depend on the request itself (its data, reason or sender), not on the session. */
-const PER_REQUEST = new Set(['reason', 'consent.version', 'exit.kind', 'dose.amount', 'dose.device-sequence', 'role.investigator']);
+const PER_REQUEST = new Set(['reason', 'consent.version', 'consent.time', 'dose.time', 'exit.kind', 'dose.amount', 'dose.device-sequence', 'role.investigator']);
 
 /**
  * What a client may do next: events whose gates hold now (`nextEvents`) and the others with

@@ -55,7 +55,11 @@ export interface SessionFacts {
   participant: {
     childbearingPotential: boolean;
     consentVersion: string | null;
+    /** The course machine's state: no dose unless it is in `treatment.dosing`. */
+    courseState: string;
   };
+  /** The initial dose of the participant's previous dosing session (dosing sessions are spaced). */
+  previousDoseAt: string | null;
   /** When the participant's last preparation session ended (some protocols time dosing from it). */
   lastPreparationEndedAt: string | null;
   checklists: Record<string, ChecklistFact>;

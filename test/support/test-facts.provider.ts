@@ -36,7 +36,10 @@ export class TestFactsProvider implements FactsProvider {
     const params = (session.snapshot.context as { params: ProtocolParameters }).params;
     const course = participant.courseSnapshot.context as unknown as CourseContext;
     let facts = completeFacts(params, context.now.toISOString(), context.timezone);
-    facts = { ...facts, participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion } };
+    facts = {
+      ...facts,
+      participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion, courseState: participant.courseState },
+    };
     if (this.everywhere) facts = this.everywhere(facts, session);
     const adjust = this.adjustments.get(session.id);
     return adjust ? adjust(facts, session) : facts;

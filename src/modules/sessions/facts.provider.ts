@@ -26,15 +26,20 @@ export const FACTS_PROVIDER = Symbol('FACTS_PROVIDER');
 export class RecordedFactsProvider implements FactsProvider {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async sessionFacts(_session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
+  async sessionFacts(session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
     const course = participant.courseSnapshot.context as unknown as CourseContext;
     const lastPreparation = await this.uow.reader.findOne(Session, {
       where: { participantId: participant.id, phase: 'preparation', state: 'closed', endedAt: Not(IsNull()) },
       order: { endedAt: 'DESC' },
     });
+    const previousDosing = await this.uow.reader.findOne(Session, {
+      where: { participantId: participant.id, phase: 'dosing', doseAt: Not(IsNull()), id: Not(session.id) },
+      order: { doseAt: 'DESC' },
+    });
     return {
       ...emptyFacts(context.now, context.timezone),
-      participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion },
+      participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion, courseState: participant.courseState },
+      previousDoseAt: previousDosing?.doseAt?.toISOString() ?? null,
       lastPreparationEndedAt: lastPreparation?.endedAt?.toISOString() ?? null,
     };
   }

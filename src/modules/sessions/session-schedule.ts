@@ -36,7 +36,7 @@ export function doseTasks(participantId: string, sessionId: string, ctx: DosingC
     kind: 'minimum-monitoring',
     key: 'minimum-monitoring',
     label: 'Minimum monitoring time reached',
-    dueAt: at(ctx.doseAt, minimumMonitoringMinutes(p, plannedDose(p, ctx.sessionNumber).initialMg) * 60_000),
+    dueAt: at(ctx.doseAt, minimumMonitoringMinutes(p, ctx.totalDoseMg) * 60_000),
   });
   return tasks;
 }

@@ -212,7 +212,7 @@ export class SessionsService implements OnModuleInit {
 
   /** A client's event. Refusals are audited and answered 409 with the unmet requirements. */
   async event(id: string, dto: EventDto, auth: AuthContext) {
-    const session = await this.get(id, auth);
+    const session = await this.withConfigurationInForce(await this.get(id, auth), dto.type);
     const runnable = this.runnable(session);
     if (runnable.internalEvents.includes(dto.type)) throw invalid(`${dto.type} is sent by Vigil itself`, { type: ['internal event'] });
     const clinical = auth.roles.some((r) => r === 'clinician' || r === 'investigator');
@@ -235,6 +235,25 @@ export class SessionsService implements OnModuleInit {
     }
     const updated = await this.uow.run((manager) => this.commit(manager, session, participant, event, result, actorOf(auth), expected));
     return this.view(updated, auth);
+  }
+
+  /**
+   * A session copies the study configuration in force when it starts (API.md): if it changed
+   * between scheduling and START, the not-yet-started machine is set up again with the new one.
+   */
+  private async withConfigurationInForce(session: Session, type: string): Promise<Session> {
+    if (type !== 'START' || session.state !== 'scheduled') return session;
+    const config = await this.configuration.current(session.studyId);
+    if (config.version === session.configurationVersion) return session;
+    const context = session.snapshot.context as { sessionNumber: number };
+    const snapshot = start(this.runnable(session), {
+      protocolId: session.protocolId,
+      protocolVersion: session.protocolVersion,
+      params: config.parameters,
+      sessionNumber: context.sessionNumber,
+      phase: session.phase,
+    });
+    return { ...session, snapshot, configurationVersion: config.version };
   }
 
   /** An event Vigil sends itself (a timer): applied in the caller's transaction; a refusal is a no-op. */
@@ -263,6 +282,7 @@ export class SessionsService implements OnModuleInit {
     const closed = result.to === 'closed';
     const changes: Partial<Session> = {
       snapshot: result.snapshot,
+      configurationVersion: session.configurationVersion,
       state: result.to,
       version: expectedVersion + 1,
       updatedAt: now,

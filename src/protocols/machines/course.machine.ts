@@ -29,10 +29,19 @@ const needsReason: CourseGate = (_ctx, event) =>
 
 /** Gates of the course events; internal SESSION_CLOSED has none. */
 export const COURSE_GATES: Record<string, CourseGate> = {
-  CONSENT_SIGNED: (_ctx, event) =>
-    typeof event.data?.consentVersion === 'string' && event.data.consentVersion.trim()
-      ? []
-      : [{ requirement: 'consent.version', message: 'the consent version signed is required' }],
+  CONSENT_SIGNED: (_ctx, event) => {
+    const out: Unmet[] = [];
+    if (!(typeof event.data?.consentVersion === 'string' && event.data.consentVersion.trim())) {
+      out.push({ requirement: 'consent.version', message: 'the consent version signed is required' });
+    }
+    const signedAt = event.data?.signedAt;
+    if (signedAt !== undefined) {
+      const at = typeof signedAt === 'string' ? Date.parse(signedAt) : NaN;
+      if (Number.isNaN(at)) out.push({ requirement: 'consent.time', message: 'signedAt is not a valid time' });
+      else if (at > Date.parse(event.facts.now) + 60_000) out.push({ requirement: 'consent.time', message: 'consent cannot be signed in the future' });
+    }
+    return out;
+  },
   ELIGIBILITY_CONFIRMED: (ctx) =>
     ctx.consentVersion ? [] : [{ requirement: 'consent', message: 'consent not recorded' }],
   SCREEN_FAILED: needsReason,
@@ -70,7 +79,9 @@ export function createCourseMachine(id: string) {
     actions: {
       recordConsent: assign(({ event }) => ({
         consentVersion: String(event.data?.consentVersion),
-        consentedAt: typeof event.data?.signedAt === 'string' ? new Date(event.data.signedAt).toISOString() : event.facts.now,
+        consentedAt: typeof event.data?.signedAt === 'string' && !Number.isNaN(Date.parse(event.data.signedAt))
+          ? new Date(event.data.signedAt).toISOString()
+          : event.facts.now,
       })),
       countPreparation: assign({ preparationDone: ({ context }) => context.preparationDone + 1 }),
       countDosing: assign({ dosingDone: ({ context }) => context.dosingDone + 1, integrationDone: 0 }),
@@ -95,12 +106,6 @@ export function createCourseMachine(id: string) {
       ending: null,
     }),
     initial: 'screening',
-    on: {
-      // re-consent (a protocol amendment) at any point of an open course
-      CONSENT_SIGNED: { guard: { type: 'gate', params: { event: 'CONSENT_SIGNED' } }, actions: 'recordConsent' },
-      WITHDRAW_CONSENT: { target: '.ended.withdrawn', guard: { type: 'gate', params: { event: 'WITHDRAW_CONSENT' } }, actions: 'recordEnding' },
-      DEATH: { target: '.ended.death', guard: { type: 'gate', params: { event: 'DEATH' } }, actions: 'recordEnding' },
-    },
     states: {
       screening: {
         initial: 'consent',
@@ -113,6 +118,10 @@ export function createCourseMachine(id: string) {
           },
         },
         on: {
+          // every open state (not the endings): re-consent after an amendment, withdrawal, death
+          CONSENT_SIGNED: { guard: { type: 'gate', params: { event: 'CONSENT_SIGNED' } }, actions: 'recordConsent' },
+          WITHDRAW_CONSENT: { target: '#' + id + '.ended.withdrawn', guard: { type: 'gate', params: { event: 'WITHDRAW_CONSENT' } }, actions: 'recordEnding' },
+          DEATH: { target: '#' + id + '.ended.death', guard: { type: 'gate', params: { event: 'DEATH' } }, actions: 'recordEnding' },
           SCREEN_FAILED: { target: 'ended.screenFailed', guard: { type: 'gate', params: { event: 'SCREEN_FAILED' } }, actions: 'recordEnding' },
         },
       },
@@ -120,6 +129,10 @@ export function createCourseMachine(id: string) {
         always: { target: 'treatment', guard: 'preparationComplete' },
         on: {
           SESSION_CLOSED: { guard: { type: 'closedPhaseIs', params: { phase: 'preparation' } }, actions: 'countPreparation' },
+          // every open state (not the endings): re-consent after an amendment, withdrawal, death
+          CONSENT_SIGNED: { guard: { type: 'gate', params: { event: 'CONSENT_SIGNED' } }, actions: 'recordConsent' },
+          WITHDRAW_CONSENT: { target: '#' + id + '.ended.withdrawn', guard: { type: 'gate', params: { event: 'WITHDRAW_CONSENT' } }, actions: 'recordEnding' },
+          DEATH: { target: '#' + id + '.ended.death', guard: { type: 'gate', params: { event: 'DEATH' } }, actions: 'recordEnding' },
           DISCONTINUE_TREATMENT: { target: 'followUp', guard: { type: 'gate', params: { event: 'DISCONTINUE_TREATMENT' } }, actions: ['markDiscontinued', 'recordEnding'] },
           LOST_TO_FOLLOW_UP: { target: 'ended.lostToFollowUp', guard: { type: 'gate', params: { event: 'LOST_TO_FOLLOW_UP' } }, actions: 'recordEnding' },
         },
@@ -139,6 +152,10 @@ export function createCourseMachine(id: string) {
           },
         },
         on: {
+          // every open state (not the endings): re-consent after an amendment, withdrawal, death
+          CONSENT_SIGNED: { guard: { type: 'gate', params: { event: 'CONSENT_SIGNED' } }, actions: 'recordConsent' },
+          WITHDRAW_CONSENT: { target: '#' + id + '.ended.withdrawn', guard: { type: 'gate', params: { event: 'WITHDRAW_CONSENT' } }, actions: 'recordEnding' },
+          DEATH: { target: '#' + id + '.ended.death', guard: { type: 'gate', params: { event: 'DEATH' } }, actions: 'recordEnding' },
           DISCONTINUE_TREATMENT: { target: 'followUp', guard: { type: 'gate', params: { event: 'DISCONTINUE_TREATMENT' } }, actions: ['markDiscontinued', 'recordEnding'] },
           LOST_TO_FOLLOW_UP: { target: 'ended.lostToFollowUp', guard: { type: 'gate', params: { event: 'LOST_TO_FOLLOW_UP' } }, actions: 'recordEnding' },
         },
@@ -147,6 +164,10 @@ export function createCourseMachine(id: string) {
         on: {
           SESSION_CLOSED: { guard: { type: 'closedPhaseIs', params: { phase: 'follow-up' } }, actions: 'countFollowUp' },
           COMPLETE: { target: 'completed', guard: { type: 'gate', params: { event: 'COMPLETE' } } },
+          // every open state (not the endings): re-consent after an amendment, withdrawal, death
+          CONSENT_SIGNED: { guard: { type: 'gate', params: { event: 'CONSENT_SIGNED' } }, actions: 'recordConsent' },
+          WITHDRAW_CONSENT: { target: '#' + id + '.ended.withdrawn', guard: { type: 'gate', params: { event: 'WITHDRAW_CONSENT' } }, actions: 'recordEnding' },
+          DEATH: { target: '#' + id + '.ended.death', guard: { type: 'gate', params: { event: 'DEATH' } }, actions: 'recordEnding' },
           LOST_TO_FOLLOW_UP: { target: 'ended.lostToFollowUp', guard: { type: 'gate', params: { event: 'LOST_TO_FOLLOW_UP' } }, actions: 'recordEnding' },
         },
       },

@@ -20,7 +20,7 @@ import {
 import { ProtocolParameters } from '../parameters';
 import { SessionEvent } from '../types';
 
-type HoldReturn = 'acute' | 'settled' | 'recovery';
+type HoldReturn = 'dosing' | 'acute' | 'settled' | 'recovery';
 
 export interface DosingInput {
   protocolId: string;
@@ -47,9 +47,11 @@ export const DOSING_GATES: Record<string, Gate> = {
   CLOSE: noGate,
 };
 
+/** The stated administration time (the gate has checked it), else the time of the event. */
 const doseTime = (event: SessionEvent): string => {
   const at = event.data?.administeredAt;
-  return typeof at === 'string' ? new Date(at).toISOString() : event.facts.now;
+  const parsed = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isNaN(parsed) ? event.facts.now : new Date(parsed).toISOString();
 };
 const amount = (event: SessionEvent): number => (typeof event.data?.amountMg === 'number' ? event.data.amountMg : 0);
 
@@ -149,7 +151,7 @@ export function createDosingMachine(id: string) {
           RAISE_HOLD: {
             target: 'monitoring.hold',
             guard: { type: 'gate', params: { event: 'RAISE_HOLD' } },
-            actions: ['recordHoldReason', { type: 'recordHold', params: { from: 'acute' } }],
+            actions: ['recordHoldReason', { type: 'recordHold', params: { from: 'dosing' } }],
           },
           ABORT: { target: 'exited', guard: { type: 'gate', params: { event: 'ABORT' } }, actions: 'recordExit' },
         },
@@ -210,6 +212,8 @@ export function createDosingMachine(id: string) {
           hold: {
             on: {
               RESOLVE_HOLD: [
+                // a hold between nasal devices resumes the series
+                { target: '#' + id + '.dosing', guard: { type: 'resumesTo', params: { to: 'dosing' } }, actions: 'clearHold' },
                 { target: 'acute', guard: { type: 'resumesTo', params: { to: 'acute' } }, actions: 'clearHold' },
                 { target: 'settled', guard: { type: 'resumesTo', params: { to: 'settled' } }, actions: 'clearHold' },
                 { target: 'recovery', guard: { type: 'resumesTo', params: { to: 'recovery' } }, actions: 'clearHold' },

@@ -17,7 +17,8 @@ export function completeFacts(params: ProtocolParameters, now: string, timezone 
   return {
     now,
     timezone,
-    participant: { childbearingPotential: true, consentVersion: params.consent.requiredVersion },
+    participant: { childbearingPotential: true, consentVersion: params.consent.requiredVersion, courseState: 'treatment.dosing' },
+    previousDoseAt: null,
     lastPreparationEndedAt: addMinutes(now, -48 * 60),
     checklists: {
       'pre-dose': signedChecklist(params, 'pre-dose', earlier),
