@@ -30,8 +30,12 @@ export interface DosingContext {
 
 export type Gate = (context: DosingContext, event: SessionEvent) => Unmet[];
 
+/** Requirements that say a step does not exist in this protocol: such steps are not offered at all. */
+export const NOT_APPLICABLE = new Set(['dose.kind', 'supplemental.not-planned', 'overnight.not-planned']);
+
 /** Requirements an override cannot waive: who may act, and what already happened. */
 export const NOT_OVERRIDABLE = new Set([
+  'dose.kind',
   'dose.course',
   'dose.time',
   'role.investigator',
@@ -40,6 +44,7 @@ export const NOT_OVERRIDABLE = new Set([
   'dose.once',
   'supplemental.once',
   'supplemental.not-planned',
+  'overnight.not-planned',
   'dose.device-sequence',
 ]);
 
@@ -196,19 +201,22 @@ const amountOf = (event: SessionEvent): number | undefined => {
 
 /** The initial dose: once, the planned amount, after the pre-dose gate. */
 export const initialDoseGate: Gate = (ctx, event) => {
+  if (ctx.params.dosing.deviceMg !== null) {
+    return [unmet('dose.kind', 'this protocol doses by nasal device: record each device (DOSE_DEVICE)')];
+  }
   const out: Unmet[] = [];
   if (ctx.doseAt) out.push(unmet('dose.once', 'the initial dose has already been given'));
   const planned = plannedDose(ctx.params, ctx.sessionNumber).initialMg;
   const amount = amountOf(event);
-  if (amount !== planned) {
-    out.push(unmet('dose.amount', `dosing session ${ctx.sessionNumber} gives ${planned} mg, not ${amount ?? 'an unstated amount'} mg`));
-  }
+  if (amount === undefined) out.push(unmet('dose.amount', `the amount is not stated (dosing session ${ctx.sessionNumber} gives ${planned} mg)`));
+  else if (amount !== planned) out.push(unmet('dose.amount', `dosing session ${ctx.sessionNumber} gives ${planned} mg, not ${amount} mg`));
   return [...out, ...doseTimeGate(event, null), ...predoseGate(ctx, event)];
 };
 
 /** Esketamine: devices in sequence, a set interval apart; the first one passes the pre-dose gate. */
 export const deviceDoseGate: Gate = (ctx, event) => {
   const p = ctx.params;
+  if (p.dosing.deviceMg === null) return [unmet('dose.kind', 'this protocol has no device doses: record the dose (DOSE_INITIAL)')];
   const out: Unmet[] = [];
   const seq = event.data?.deviceSeq;
   const devicesPlanned = plannedDevices(ctx);

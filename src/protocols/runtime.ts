@@ -1,5 +1,5 @@
 import { AnyMachineSnapshot, AnyStateMachine, initialTransition, StateValue, transition } from 'xstate';
-import { NOT_OVERRIDABLE } from './gates';
+import { NOT_APPLICABLE, NOT_OVERRIDABLE } from './gates';
 import { SessionEvent, Unmet } from './types';
 
 /**
@@ -62,7 +62,7 @@ export function evaluate(runnable: RunnableMachine, persisted: PersistedSnapshot
   const snapshot = restore(runnable, persisted);
   const from = statePath(snapshot.value);
   if (snapshot.status !== 'active') {
-    return { accepted: false, from, unmet: [{ requirement: 'state', message: `the ${from} record is closed` }] };
+    return { accepted: false, from, unmet: [{ requirement: 'state', message: `the record is closed (state ${from})` }] };
   }
   if (!handledEvents(snapshot).includes(event.type)) {
     return { accepted: false, from, unmet: [{ requirement: 'state', message: `${event.type} is not possible in state ${from}` }] };
@@ -100,7 +100,13 @@ export function describe(
     for (const type of handledEvents(snapshot)) {
       if (runnable.internalEvents.includes(type)) continue;
       const gate = runnable.gates[type];
-      const unmet = (gate ? gate(snapshot.context as never, probe(type)) : []).filter((u) => !PER_REQUEST.has(u.requirement));
+      const event = probe(type);
+      const all = gate ? gate(snapshot.context as never, event) : [];
+      if (all.some((u) => NOT_APPLICABLE.has(u.requirement))) continue;
+      // what an override has waived no longer blocks, exactly as in evaluate()
+      const unmet = all.filter(
+        (u) => !PER_REQUEST.has(u.requirement) && (NOT_OVERRIDABLE.has(u.requirement) || !event.waived.includes(u.requirement)),
+      );
       if (unmet.length === 0) nextEvents.push(type);
       else blocked.push({ type, unmet });
     }

@@ -355,6 +355,8 @@ export class SessionsService implements OnModuleInit {
         requirement: [`blocking now: ${[...new Set(view.blocked.flatMap((b) => b.unmet.map((u: Unmet) => u.requirement)))].join(', ') || 'nothing'}`],
       });
     }
+    const pending = await this.uow.reader.findOne(GateOverride, { where: { sessionId: session.id, requirement: dto.requirement, usedAt: IsNull() } });
+    if (pending) throw new ProblemException(ProblemType.conflict, `${dto.requirement} is already overridden for the next step`);
     const signer = await this.signatures.authenticate({ callerId: auth.userId, authSessionId: auth.sessionId, password: dto.password, username: dto.username });
     const saved = await this.uow.run(async (manager) => {
       const now = this.clock.now();

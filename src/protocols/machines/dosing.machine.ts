@@ -74,8 +74,10 @@ export function createDosingMachine(id: string) {
       hasSupplemental: ({ context }) => context.params.dosing.supplementalWindowMinutes !== null && context.params.dosing.perSession.some((d) => d.supplementalMg !== null),
       usesDevices: ({ context }) => context.params.dosing.deviceMg !== null,
       allDevicesGiven: ({ context }) => context.devicesGiven >= plannedDevices(context),
+      // a hold raised in acute monitoring resumes in settled if the supplemental decision was made meanwhile
       resumesTo: ({ context, event }, params: { to: HoldReturn }) =>
-        context.holdFrom === params.to && outstanding(DOSING_GATES.RESOLVE_HOLD, context, event).length === 0,
+        (context.holdFrom === 'acute' && context.supplementalDecision ? 'settled' : context.holdFrom) === params.to &&
+        outstanding(DOSING_GATES.RESOLVE_HOLD, context, event).length === 0,
     },
     actions: {
       recordInitialDose: assign(({ event }) => ({ doseAt: doseTime(event), totalDoseMg: amount(event) })),
@@ -185,6 +187,9 @@ export function createDosingMachine(id: string) {
           },
           settled: {
             on: {
+              // always refused by the gate ('already given'/'declined'), so the refusal says why
+              DOSE_SUPPLEMENTAL: { target: 'settled', guard: { type: 'gate', params: { event: 'DOSE_SUPPLEMENTAL' } } },
+              DECLINE_SUPPLEMENTAL: { target: 'settled', guard: { type: 'gate', params: { event: 'DECLINE_SUPPLEMENTAL' } } },
               BEGIN_RECOVERY: { target: 'recovery', guard: { type: 'gate', params: { event: 'BEGIN_RECOVERY' } } },
               RAISE_HOLD: {
                 target: 'hold',
@@ -195,6 +200,7 @@ export function createDosingMachine(id: string) {
           },
           recovery: {
             on: {
+              DOSE_SUPPLEMENTAL: { target: 'recovery', guard: { type: 'gate', params: { event: 'DOSE_SUPPLEMENTAL' } } },
               DISCHARGE: { target: '#' + id + '.discharged', guard: { type: 'gate', params: { event: 'DISCHARGE' } } },
               START_OVERNIGHT: {
                 target: '#' + id + '.overnight',

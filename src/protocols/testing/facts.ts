@@ -1,5 +1,5 @@
 import { ProtocolParameters } from '../parameters';
-import { addMinutes } from '../time';
+import { addMinutes, localDate } from '../time';
 import { ChecklistFact, SessionFacts } from '../types';
 
 /**
@@ -13,7 +13,9 @@ export function signedChecklist(params: ProtocolParameters, key: string, at: str
 }
 
 export function completeFacts(params: ProtocolParameters, now: string, timezone = 'Europe/Amsterdam'): SessionFacts {
-  const earlier = addMinutes(now, -20);
+  // 20 min before now, but never on the previous local day (same-day validity windows)
+  const twentyBefore = addMinutes(now, -20);
+  const earlier = localDate(twentyBefore, timezone) === localDate(now, timezone) ? twentyBefore : now;
   return {
     now,
     timezone,
