@@ -232,7 +232,7 @@ describe('protocol gates, overrides, concurrency (e2e)', () => {
       await h.refused(s1, h.clin.token, DOSE_80, [{ requirement: 'predose.pregnancy-test', message: 'pre-dose checklist: pregnancy test not recorded' }]);
 
       h.facts(s1, { pregnancyTest: { result: 'positive', takenAt: iso(now, -60) } });
-      await h.refused(s1, h.clin.token, DOSE_80, [{ requirement: 'predose.pregnancy-test', message: 'pregnancy test is positive' }]);
+      await h.refused(s1, h.clin.token, DOSE_80, [{ requirement: 'predose.pregnancy-positive', message: 'pregnancy test is positive' }]);
 
       h.facts(s1, { cssrs: null });
       await h.refused(s1, h.clin.token, DOSE_80, [{ requirement: 'predose.cssrs', message: 'C-SSRS not done today' }]);

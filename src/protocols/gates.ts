@@ -35,6 +35,10 @@ export const NOT_APPLICABLE = new Set(['dose.kind', 'supplemental.not-planned', 
 
 /** Requirements an override cannot waive: who may act, and what already happened. */
 export const NOT_OVERRIDABLE = new Set([
+  'predose.pregnancy-positive',
+  // DOMAIN.md 3: above 180/120, on a confirmed >= 160/100 or a confirmed high alarm the supplemental dose is refused outright
+  'supplemental.blood-pressure',
+  'supplemental.alarm',
   'dose.kind',
   'dose.course',
   'dose.time',
@@ -86,6 +90,13 @@ function courseAllowsDose(facts: SessionFacts): Unmet[] {
   return [unmet('dose.course', `no dose may be given: ${why[state] ?? `the course is in ${state}`}`)];
 }
 
+/** When the dose was given: the stated time when it is a valid one, else the time of the event. */
+export function administeredAt(event: SessionEvent): string {
+  const raw = event.data?.administeredAt;
+  const parsed = typeof raw === 'string' ? Date.parse(raw) : NaN;
+  return Number.isNaN(parsed) ? event.facts.now : new Date(parsed).toISOString();
+}
+
 /** A stated administration time must be a real instant, not in the future, not before `notBefore`. */
 function doseTimeGate(event: SessionEvent, notBefore: string | null): Unmet[] {
   const raw = event.data?.administeredAt;
@@ -128,7 +139,7 @@ export const predoseGate: Gate = (ctx, event) => {
   if (facts.participant.childbearingPotential) {
     const test = facts.pregnancyTest;
     if (!test) out.push(unmet('predose.pregnancy-test', 'pre-dose checklist: pregnancy test not recorded'));
-    else if (test.result !== 'negative') out.push(unmet('predose.pregnancy-test', 'pregnancy test is positive'));
+    else if (test.result !== 'negative') out.push(unmet('predose.pregnancy-positive', 'pregnancy test is positive'));
     else if (ms(facts.now) - ms(test.takenAt) > p.validity.pregnancyTestHours * HOUR_MS) {
       out.push(unmet('predose.pregnancy-test', `pregnancy test older than ${p.validity.pregnancyTestHours} h`));
     }
@@ -227,7 +238,7 @@ export const deviceDoseGate: Gate = (ctx, event) => {
   if (amountOf(event) !== p.dosing.deviceMg) out.push(unmet('dose.amount', `each device delivers ${p.dosing.deviceMg} mg`));
   if (ctx.lastDeviceAt) {
     const next = addMinutes(ctx.lastDeviceAt, p.dosing.deviceIntervalMinutes);
-    if (ms(event.facts.now) < ms(next)) {
+    if (ms(administeredAt(event)) < ms(next)) {
       out.push(
         unmet(
           'dose.device-interval',
@@ -262,8 +273,9 @@ export const supplementalDoseGate: Gate = (ctx, event) => {
   else if (ctx.supplementalDecision) out.push(unmet('supplemental.once', `the supplemental dose was ${ctx.supplementalDecision === 'declined' ? 'declined' : 'not given in its window'}`));
   const opens = addMinutes(ctx.doseAt, window.from);
   const closes = addMinutes(ctx.doseAt, window.to);
-  if (ms(facts.now) < ms(opens)) out.push(unmet('supplemental.window', `supplemental window opens at ${formatLocalTime(opens, facts.timezone)}`));
-  if (ms(facts.now) > ms(closes)) out.push(unmet('supplemental.window', `supplemental window closed at ${formatLocalTime(closes, facts.timezone)}`));
+  const givenAt = administeredAt(event);
+  if (ms(givenAt) < ms(opens)) out.push(unmet('supplemental.window', `supplemental window opens at ${formatLocalTime(opens, facts.timezone)}`));
+  if (ms(givenAt) > ms(closes)) out.push(unmet('supplemental.window', `supplemental window closed at ${formatLocalTime(closes, facts.timezone)}`));
   if (amountOf(event) !== planned) out.push(unmet('dose.amount', `the supplemental dose of session ${ctx.sessionNumber} is ${planned} mg`));
   const rule = p.dosing.supplementalRule;
   const vitals = facts.latestVitals;
@@ -388,6 +400,14 @@ export const abortGate: Gate = (_ctx, event) => {
 };
 
 export const noGate: Gate = () => [];
+
+/** The window timer: only once the window has really closed. */
+export const supplementalWindowClosedGate: Gate = (ctx, event) => {
+  const window = ctx.params.dosing.supplementalWindowMinutes;
+  if (!window || !ctx.doseAt) return [unmet('supplemental.not-planned', 'this session has no supplemental dose')];
+  const closes = addMinutes(ctx.doseAt, window.to);
+  return ms(event.facts.now) < ms(closes) ? [unmet('supplemental.window', `the supplemental window closes at ${formatLocalTime(closes, event.facts.timezone)}`)] : [];
+};
 
 /** Visits (preparation, integration, follow-up): closing needs a positive C-SSRS followed up. */
 export const visitCloseGate: Gate = (_ctx, event) =>

@@ -61,10 +61,12 @@ export function handledEvents(snapshot: AnyMachineSnapshot): string[] {
 export function evaluate(runnable: RunnableMachine, persisted: PersistedSnapshot, event: SessionEvent): Evaluation {
   const snapshot = restore(runnable, persisted);
   const from = statePath(snapshot.value);
-  if (snapshot.status !== 'active') {
+  const handled = handledEvents(snapshot);
+  // a final state, or one that takes no event any more (a course ending), closes the record
+  if (snapshot.status !== 'active' || handled.length === 0) {
     return { accepted: false, from, unmet: [{ requirement: 'state', message: `the record is closed (state ${from})` }] };
   }
-  if (!handledEvents(snapshot).includes(event.type)) {
+  if (!handled.includes(event.type)) {
     return { accepted: false, from, unmet: [{ requirement: 'state', message: `${event.type} is not possible in state ${from}` }] };
   }
   const gate = runnable.gates[event.type];
@@ -111,5 +113,5 @@ export function describe(
       else blocked.push({ type, unmet });
     }
   }
-  return { state, done: snapshot.status === 'done', nextEvents, blocked };
+  return { state, done: snapshot.status === 'done' || handledEvents(snapshot).length === 0, nextEvents, blocked };
 }

@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import {
   abortGate,
+  administeredAt,
   beginRecoveryGate,
   declineSupplementalGate,
   deviceDoseGate,
@@ -16,6 +17,7 @@ import {
   resolveHoldGate,
   startOvernightGate,
   supplementalDoseGate,
+  supplementalWindowClosedGate,
 } from '../gates';
 import { ProtocolParameters } from '../parameters';
 import { SessionEvent } from '../types';
@@ -36,7 +38,7 @@ export const DOSING_GATES: Record<string, Gate> = {
   DOSE_DEVICE: deviceDoseGate,
   DOSE_SUPPLEMENTAL: supplementalDoseGate,
   DECLINE_SUPPLEMENTAL: declineSupplementalGate,
-  SUPPLEMENTAL_WINDOW_CLOSED: noGate,
+  SUPPLEMENTAL_WINDOW_CLOSED: supplementalWindowClosedGate,
   RAISE_HOLD: raiseHoldGate,
   RESOLVE_HOLD: resolveHoldGate,
   BEGIN_RECOVERY: beginRecoveryGate,
@@ -47,12 +49,7 @@ export const DOSING_GATES: Record<string, Gate> = {
   CLOSE: noGate,
 };
 
-/** The stated administration time (the gate has checked it), else the time of the event. */
-const doseTime = (event: SessionEvent): string => {
-  const at = event.data?.administeredAt;
-  const parsed = typeof at === 'string' ? Date.parse(at) : NaN;
-  return Number.isNaN(parsed) ? event.facts.now : new Date(parsed).toISOString();
-};
+const doseTime = administeredAt;
 const amount = (event: SessionEvent): number => (typeof event.data?.amountMg === 'number' ? event.data.amountMg : 0);
 
 /**
@@ -176,7 +173,11 @@ export function createDosingMachine(id: string) {
                 guard: { type: 'gate', params: { event: 'DECLINE_SUPPLEMENTAL' } },
                 actions: 'recordDeclined',
               },
-              SUPPLEMENTAL_WINDOW_CLOSED: { target: 'settled', actions: 'recordWindowClosed' },
+              SUPPLEMENTAL_WINDOW_CLOSED: {
+                target: 'settled',
+                guard: { type: 'gate', params: { event: 'SUPPLEMENTAL_WINDOW_CLOSED' } },
+                actions: 'recordWindowClosed',
+              },
               BEGIN_RECOVERY: { target: 'recovery', guard: { type: 'gate', params: { event: 'BEGIN_RECOVERY' } } },
               RAISE_HOLD: {
                 target: 'hold',
@@ -225,7 +226,7 @@ export function createDosingMachine(id: string) {
                 { target: 'recovery', guard: { type: 'resumesTo', params: { to: 'recovery' } }, actions: 'clearHold' },
               ],
               // the window can close during a hold; the decision is then recorded as not given
-              SUPPLEMENTAL_WINDOW_CLOSED: { actions: 'recordWindowClosed' },
+              SUPPLEMENTAL_WINDOW_CLOSED: { guard: { type: 'gate', params: { event: 'SUPPLEMENTAL_WINDOW_CLOSED' } }, actions: 'recordWindowClosed' },
             },
           },
         },
