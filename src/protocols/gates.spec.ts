@@ -18,6 +18,7 @@ import {
   supplementalDoseGate,
   visitCloseGate,
 } from './gates';
+import { initialDosingContext } from './machines/dosing.machine';
 import { minimumMonitoringMinutes, plannedDose, ProtocolParameters } from './parameters';
 import { findProtocol } from './registry';
 import { evaluate, start } from './runtime';
@@ -43,23 +44,7 @@ function paramsOf(protocolId: ProtocolId): ProtocolParameters {
 
 function ctxFor(protocolId: ProtocolId, o: Partial<DosingContext> = {}): DosingContext {
   const def = findProtocol(protocolId)!;
-  return {
-    protocolId,
-    protocolVersion: def.version,
-    params: def.defaults,
-    sessionNumber: 1,
-    doseAt: null,
-    totalDoseMg: 0,
-    devicesGiven: 0,
-    lastDeviceAt: null,
-    supplementalAt: null,
-    supplementalDecision: null,
-    overnightStartedAt: null,
-    holdReason: null,
-    holdFrom: null,
-    exit: null,
-    ...o,
-  };
+  return { ...initialDosingContext({ protocolId, protocolVersion: def.version, params: def.defaults, sessionNumber: 1 }), ...o };
 }
 
 /** A dosed context: the initial dose (or first device) at T0. */

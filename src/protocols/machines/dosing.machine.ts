@@ -31,6 +31,26 @@ export interface DosingInput {
   sessionNumber: number;
 }
 
+/** A dosing day before anything happened. */
+export function initialDosingContext(input: DosingInput): DosingContext {
+  return {
+    protocolId: input.protocolId,
+    protocolVersion: input.protocolVersion,
+    params: input.params,
+    sessionNumber: input.sessionNumber,
+    doseAt: null,
+    totalDoseMg: 0,
+    devicesGiven: 0,
+    lastDeviceAt: null,
+    supplementalAt: null,
+    supplementalDecision: null,
+    overnightStartedAt: null,
+    holdReason: null,
+    holdFrom: null,
+    exit: null,
+  };
+}
+
 /** The gate of each dosing-day event; the runtime asks the same table for `nextEvents`/`blocked`. */
 export const DOSING_GATES: Record<string, Gate> = {
   START: noGate,
@@ -99,22 +119,7 @@ export function createDosingMachine(id: string) {
     },
   }).createMachine({
     id,
-    context: ({ input }) => ({
-      protocolId: input.protocolId,
-      protocolVersion: input.protocolVersion,
-      params: input.params,
-      sessionNumber: input.sessionNumber,
-      doseAt: null,
-      totalDoseMg: 0,
-      devicesGiven: 0,
-      lastDeviceAt: null,
-      supplementalAt: null,
-      supplementalDecision: null,
-      overnightStartedAt: null,
-      holdReason: null,
-      holdFrom: null,
-      exit: null,
-    }),
+    context: ({ input }) => initialDosingContext(input),
     initial: 'scheduled',
     states: {
       scheduled: {
