@@ -12,6 +12,63 @@ const range = z
   .strictObject({ min: z.number().min(0), max: z.number().min(0) })
   .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] });
 
+/** A limit and the alarm condition delay: the condition must persist this long on a device stream. */
+const delayedLimit = z.strictObject({ value: z.number(), delaySeconds: z.number().min(0) });
+
+/**
+ * Alarm presets (DOMAIN.md 3, study-configurable). The alarm engine reads them from the session's
+ * configuration; delays apply to device streams, a manual reading is a single value.
+ */
+export const alarmPresetsSchema = z.strictObject({
+  bloodPressure: z.strictObject({
+    /** SBP >= / DBP >= : medium, and a repeat reading is prompted. */
+    mediumAtOrAbove: mmHg,
+    repeatAfterMinutes: z.number().min(0),
+    /** SBP > / DBP > , or the medium limit confirmed on the repeat: high, latching. */
+    highAbove: mmHg,
+    /** Rise from the pre-dose baseline: medium. */
+    riseFromBaseline: mmHg,
+    systolicLowAtOrBelow: z.number(),
+  }),
+  heartRate: z.strictObject({ mediumAbove: delayedLimit, highAbove: delayedLimit, mediumAtOrBelow: delayedLimit }),
+  spo2: z.strictObject({ mediumAtOrBelow: delayedLimit, highAtOrBelow: delayedLimit, sustainedMediumHighSeconds: z.number().min(0) }),
+  respiration: z.strictObject({ highAtOrBelow: delayedLimit, mediumAtOrAbove: delayedLimit }),
+  /** Core or tympanic only; skin temperature never drives fever alarms. */
+  temperature: z.strictObject({ mediumAtOrAbove: z.number(), highAtOrAbove: z.number() }),
+  news2: z.strictObject({ mediumAtOrAbove: z.number().int(), highAtOrAbove: z.number().int(), freshMinutes: z.number().positive() }),
+  /** No data for this many send intervals raises "communication lost". */
+  noDataIntervals: z.number().positive(),
+  vitalsOverdueMediumAfterMinutes: z.number().min(0),
+  escalation: z.strictObject({ highAfterSeconds: z.number().min(0), mediumAfterSeconds: z.number().min(0) }),
+});
+
+/** DOMAIN.md 3's default rules. */
+export const DEFAULT_ALARM_PRESETS: z.infer<typeof alarmPresetsSchema> = {
+  bloodPressure: {
+    mediumAtOrAbove: { systolic: 160, diastolic: 100 },
+    repeatAfterMinutes: 5,
+    highAbove: { systolic: 180, diastolic: 120 },
+    riseFromBaseline: { systolic: 40, diastolic: 25 },
+    systolicLowAtOrBelow: 90,
+  },
+  heartRate: {
+    mediumAbove: { value: 120, delaySeconds: 60 },
+    highAbove: { value: 140, delaySeconds: 60 },
+    mediumAtOrBelow: { value: 40, delaySeconds: 60 },
+  },
+  spo2: {
+    mediumAtOrBelow: { value: 90, delaySeconds: 15 },
+    highAtOrBelow: { value: 85, delaySeconds: 10 },
+    sustainedMediumHighSeconds: 60,
+  },
+  respiration: { highAtOrBelow: { value: 8, delaySeconds: 30 }, mediumAtOrAbove: { value: 25, delaySeconds: 60 } },
+  temperature: { mediumAtOrAbove: 38.0, highAtOrAbove: 39.1 },
+  news2: { mediumAtOrAbove: 5, highAtOrAbove: 7, freshMinutes: 15 },
+  noDataIntervals: 3,
+  vitalsOverdueMediumAfterMinutes: 10,
+  escalation: { highAfterSeconds: 60, mediumAfterSeconds: 300 },
+};
+
 export const checklistItemTemplateSchema = z.strictObject({
   key: z.string().regex(/^[a-z0-9-]+$/),
   label: z.string().min(1),
@@ -90,6 +147,7 @@ export const protocolParametersSchema = z.strictObject({
   predoseBloodPressureLimit: mmHg.nullable(),
   prohibitedMedicationClasses: z.array(z.string()),
   checklists: z.record(z.string(), z.array(checklistItemTemplateSchema)),
+  alarms: alarmPresetsSchema,
   /** Serious adverse event report to the sponsor, hours after awareness (EU CTR Art. 41). */
   saeReportHours: z.number().positive(),
 });

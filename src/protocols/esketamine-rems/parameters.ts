@@ -1,4 +1,4 @@
-import { DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
 
 /**
  * Esketamine nasal spray under the SPRAVATO REMS (DOMAIN.md 1.3): 28 mg devices 5 minutes apart
@@ -46,5 +46,6 @@ export const ESKETAMINE_REMS_DEFAULTS: ProtocolParameters = {
     'pre-dose': PRE_DOSE_ITEMS.filter((i) => i.key !== 'support-person'),
     discharge: DISCHARGE_ITEMS,
   },
+  alarms: DEFAULT_ALARM_PRESETS,
   saeReportHours: 24,
 };

@@ -1,4 +1,4 @@
-import { DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
 
 /**
  * MDMA-assisted therapy for PTSD, modelled on MAPP1/MAPP2 (DOMAIN.md 1.1): 3 preparation
@@ -50,5 +50,6 @@ export const MDMA_PTSD_DEFAULTS: ProtocolParameters = {
   predoseBloodPressureLimit: null,
   prohibitedMedicationClasses: ['MAOI'],
   checklists: { 'pre-dose': PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },
+  alarms: DEFAULT_ALARM_PRESETS,
   saeReportHours: 24,
 };
