@@ -5,7 +5,14 @@ import { ProblemFilter } from './common/problem.filter';
 import { VIGIL_CONFIG, VigilConfig } from './config/configuration';
 import { ConfigurationModule } from './config/configuration.module';
 import { DatabaseModule } from './database/database.module';
+import { AdverseEventsModule } from './modules/adverse-events/adverse-events.module';
+import { AssessmentsModule } from './modules/assessments/assessments.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { ChecklistsModule } from './modules/checklists/checklists.module';
+import { DosesModule } from './modules/doses/doses.module';
+import { MedicationsModule } from './modules/medications/medications.module';
+import { StaffModule } from './modules/staff/staff.module';
+import { VitalsModule } from './modules/vitals/vitals.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { ParticipantsModule } from './modules/participants/participants.module';
@@ -56,6 +63,13 @@ const REDACT = [
     SchedulerModule,
     ParticipantsModule,
     SessionsModule,
+    ChecklistsModule,
+    StaffModule,
+    DosesModule,
+    MedicationsModule,
+    AssessmentsModule,
+    AdverseEventsModule,
+    VitalsModule,
     HealthModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

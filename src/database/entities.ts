@@ -1,3 +1,11 @@
+import { AdverseEvent } from '../modules/adverse-events/entities/adverse-event.entity';
+import { Assessment } from '../modules/assessments/entities/assessment.entity';
+import { ChecklistItem } from '../modules/checklists/entities/checklist-item.entity';
+import { Checklist } from '../modules/checklists/entities/checklist.entity';
+import { Dose } from '../modules/doses/entities/dose.entity';
+import { Medication } from '../modules/medications/entities/medication.entity';
+import { StaffPresence } from '../modules/staff/entities/staff-presence.entity';
+import { Observation } from '../modules/vitals/entities/observation.entity';
 import { AuditChainHead } from '../modules/audit/entities/audit-chain-head.entity';
 import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
 import { AuthSession } from '../modules/auth/entities/auth-session.entity';
@@ -15,4 +23,5 @@ import { User } from '../modules/users/entities/user.entity';
 
 /** Every entity, listed rather than globbed, so the app, the CLI and Jest load the same classes. */
 export const ENTITIES = [User, UserSite, Site, Study, AuthSession, AuditEntry, AuditChainHead, Signature,
-  StudyConfiguration, Participant, Session, GateOverride, Deviation, ScheduledTask];
+  StudyConfiguration, Participant, Session, GateOverride, Deviation, ScheduledTask,
+  Checklist, ChecklistItem, StaffPresence, Dose, Medication, Assessment, AdverseEvent, Observation];

@@ -4,6 +4,7 @@ import { Clock, CLOCK } from '../../common/clock';
 import { forbidden, invalid, notFound, ProblemException, ProblemType, versionConflict } from '../../common/problem';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { DosingContext, NOT_OVERRIDABLE } from '../../protocols/gates';
+import { ProtocolParameters } from '../../protocols/parameters';
 import { allowedPhases, CourseContext } from '../../protocols/machines/course.machine';
 import { machineId } from '../../protocols/registry';
 import { describe, evaluate, RunnableMachine, start } from '../../protocols/runtime';
@@ -26,6 +27,12 @@ import { GateOverride } from './entities/override.entity';
 import { Session } from './entities/session.entity';
 import { FACTS_PROVIDER, FactsProvider } from './facts.provider';
 import { closeTasks, doseTasks } from './session-schedule';
+
+/** Runs when a session is created, in its transaction (e.g. the checklists of its protocol). */
+export type SessionCreatedHook = (manager: EntityManager, session: Session, params: ProtocolParameters) => Promise<void>;
+
+/** Writes the domain record behind an event (a dose), in the transaction that accepts the event. */
+export type RecordWriter<T> = (manager: EntityManager, session: Session) => Promise<T>;
 
 /** Events a safety monitor may send; everything else is a clinician's or investigator's step. */
 const MONITOR_EVENTS = new Set(['RAISE_HOLD']);
@@ -50,6 +57,8 @@ export const deviationView = (d: Deviation) => ({
  */
 @Injectable()
 export class SessionsService implements OnModuleInit {
+  private readonly createdHooks: SessionCreatedHook[] = [];
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
@@ -67,6 +76,11 @@ export class SessionsService implements OnModuleInit {
       await this.systemEvent(manager, task.sessionId!, 'SUPPLEMENTAL_WINDOW_CLOSED');
     });
     this.scheduler.register('visit-window', (manager, task, firedAt) => this.checkVisitWindow(manager, task, firedAt));
+  }
+
+  /** Other modules add what a new session needs (checklists from the protocol's templates). */
+  onSessionCreated(hook: SessionCreatedHook): void {
+    this.createdHooks.push(hook);
   }
 
   // ---- sessions ------------------------------------------------------------------------------
@@ -121,6 +135,7 @@ export class SessionsService implements OnModuleInit {
         updatedAt: now,
       });
       await manager.save(created);
+      for (const hook of this.createdHooks) await hook(manager, created, config.parameters);
       await this.audit.record(manager, {
         actor: actorOf(auth),
         action: 'session.created',
@@ -212,6 +227,20 @@ export class SessionsService implements OnModuleInit {
 
   /** A client's event. Refusals are audited and answered 409 with the unmet requirements. */
   async event(id: string, dto: EventDto, auth: AuthContext) {
+    return (await this.fire(id, dto, auth)).view;
+  }
+
+  /**
+   * Fires an event for a domain record (a dose fires its dose event): the gate decides, and the
+   * record is written by `write` in the same transaction as the transition, so a refused step
+   * stores nothing and an accepted one stores both.
+   */
+  async eventWithRecord<T>(id: string, dto: EventDto, auth: AuthContext, write: RecordWriter<T>) {
+    const { view, record } = await this.fire(id, dto, auth, write);
+    return { view, record: record as T };
+  }
+
+  private async fire<T>(id: string, dto: EventDto, auth: AuthContext, write?: RecordWriter<T>) {
     const session = await this.withConfigurationInForce(await this.get(id, auth), dto.type);
     const runnable = this.runnable(session);
     if (runnable.internalEvents.includes(dto.type)) throw invalid(`${dto.type} is sent by Vigil itself`, { type: ['internal event'] });
@@ -233,8 +262,13 @@ export class SessionsService implements OnModuleInit {
       });
       throw protocolRefused(result.unmet, `${dto.type} refused`);
     }
-    const updated = await this.uow.run((manager) => this.commit(manager, session, participant, event, result, actorOf(auth), expected));
-    return this.view(updated, auth);
+    let record: T | undefined;
+    const updated = await this.uow.run(async (manager) => {
+      const next = await this.commit(manager, session, participant, event, result, actorOf(auth), expected);
+      if (write) record = await write(manager, next);
+      return next;
+    });
+    return { view: await this.view(updated, auth), record };
   }
 
   /**
