@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, Not } from 'typeorm';
+import { In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import { UnitOfWork } from '../../database/unit-of-work';
+import { dissociationResolved, isPositiveCssrs, respiratoryDepressionResolved, sedationResolved } from '../../protocols/assessments';
 import { emptyFacts } from '../../protocols/facts';
-import type { SessionFacts } from '../../protocols/types';
 import type { CourseContext } from '../../protocols/machines/course.machine';
+import type { ProtocolParameters } from '../../protocols/parameters';
+import type { ChecklistFact, SessionFacts, StaffRole, VitalsFact } from '../../protocols/types';
+import { Assessment } from '../assessments/entities/assessment.entity';
+import { ChecklistItem } from '../checklists/entities/checklist-item.entity';
+import { Checklist } from '../checklists/entities/checklist.entity';
+import { Medication } from '../medications/entities/medication.entity';
 import type { Participant } from '../participants/entities/participant.entity';
+import { StaffPresence } from '../staff/entities/staff-presence.entity';
+import { Observation } from '../vitals/entities/observation.entity';
 import { Session } from './entities/session.entity';
 
 /**
- * Where gates get their facts (checklists, vitals, doses, staff, assessments, alarms). The
- * clinical-records, vitals and alarm modules fill this in; tests replace it with a provider
- * whose facts they set.
+ * Where gates get their facts (checklists, vitals, doses, staff, assessments, alarms). Tests of
+ * the protocol engine replace it with a provider whose facts they set.
  */
 export interface FactsProvider {
   sessionFacts(session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts>;
@@ -18,29 +25,134 @@ export interface FactsProvider {
 
 export const FACTS_PROVIDER = Symbol('FACTS_PROVIDER');
 
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
 /**
- * The facts Vigil records so far: the participant and their consent. Everything not yet
- * recorded reads as absent, so every gate that needs it refuses: safe by default.
+ * The facts as recorded: consent and course from the participant, checklists and their signed
+ * state, the pregnancy test and fasting from the pre-dose checklist, C-SSRS and sedation from the
+ * assessments, vitals from the observations, staff present, prohibited medications. A record
+ * nobody entered reads as absent, so the gate that needs it refuses: safe by default. It reads
+ * the tables directly (a read model), so the record modules can depend on sessions and not back.
  */
 @Injectable()
 export class RecordedFactsProvider implements FactsProvider {
   constructor(private readonly uow: UnitOfWork) {}
 
   async sessionFacts(session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
+    const reader = this.uow.reader;
     const course = participant.courseSnapshot.context as unknown as CourseContext;
-    const lastPreparation = await this.uow.reader.findOne(Session, {
-      where: { participantId: participant.id, phase: 'preparation', state: 'closed', endedAt: Not(IsNull()) },
-      order: { endedAt: 'DESC' },
-    });
-    const previousDosing = await this.uow.reader.findOne(Session, {
-      where: { participantId: participant.id, phase: 'dosing', doseAt: Not(IsNull()), id: Not(session.id) },
-      order: { doseAt: 'DESC' },
-    });
+    const params = (session.snapshot.context as { params: ProtocolParameters }).params;
+    const dosedAt = session.doseAt ?? context.now;
+
+    const [lastPreparation, previousDosing, checklists, staff, medications, assessments, vitals] = await Promise.all([
+      reader.findOne(Session, {
+        where: { participantId: participant.id, phase: 'preparation', state: 'closed', endedAt: Not(IsNull()) },
+        order: { endedAt: 'DESC' },
+      }),
+      reader.findOne(Session, {
+        where: { participantId: participant.id, phase: 'dosing', doseAt: Not(IsNull()), id: Not(session.id) },
+        order: { doseAt: 'DESC' },
+      }),
+      reader.find(Checklist, { where: { sessionId: session.id, status: Not('superseded') }, relations: { items: true } }),
+      reader.find(StaffPresence, { where: { sessionId: session.id, presentUntil: IsNull() } }),
+      reader.find(Medication, { where: { participantId: participant.id, voidedAt: IsNull(), givenAt: LessThanOrEqual(context.now) } }),
+      reader.find(Assessment, { where: { sessionId: session.id, voidedAt: IsNull() }, order: { takenAt: 'DESC' } }),
+      reader.find(Observation, {
+        where: { sessionId: session.id, voidedAt: IsNull(), code: In(['SYSBP', 'DIABP', 'PULSE', 'HR']) },
+        order: { takenAt: 'DESC' },
+        take: 200,
+      }),
+    ]);
+
+    const lists: Record<string, ChecklistFact> = {};
+    for (const list of checklists) lists[list.key] = checklistFact(list);
+    const predose = checklists.find((c) => c.key === 'pre-dose');
+    const item = (key: string): ChecklistItem | undefined => predose?.items?.find((i) => i.key === key);
+
+    const pregnancy = item('pregnancy-test');
+    const pregnancyValue = pregnancy?.status === 'done' ? (pregnancy.value as { result?: string; takenAt?: string } | null) : null;
+    const fasting = item('fasting');
+
+    const latest = (instrument: string) => assessments.find((a) => a.instrument === instrument);
+    const cssrs = latest('cssrs-screen');
+    const risk = latest('risk-assessment');
+    const bp = bloodPressureReadings(vitals);
+    const baseline = bp.find((r) => new Date(r.takenAt).getTime() <= dosedAt.getTime()) ?? null;
+    const latestBp = bp[0] ?? null;
+    const rule = params.alarms.bloodPressure;
+    const atOrAbove160 = (r: VitalsFact | null) =>
+      !!r && ((r.systolic ?? 0) >= rule.mediumAtOrAbove.systolic || (r.diastolic ?? 0) >= rule.mediumAtOrAbove.diastolic);
+    const above180 = (r: VitalsFact | null) => !!r && ((r.systolic ?? 0) > rule.highAbove.systolic || (r.diastolic ?? 0) > rule.highAbove.diastolic);
+    const sedation = latest('moaas');
+    const dissociation = latest('cadss');
+    const respiration = latest('respiratory-depression');
+    const prohibited = new Set(params.prohibitedMedicationClasses.map((c) => c.toLowerCase()));
+
     return {
       ...emptyFacts(context.now, context.timezone),
-      participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion, courseState: participant.courseState },
-      previousDoseAt: previousDosing?.doseAt?.toISOString() ?? null,
-      lastPreparationEndedAt: lastPreparation?.endedAt?.toISOString() ?? null,
+      participant: {
+        childbearingPotential: participant.childbearingPotential,
+        consentVersion: course.consentVersion,
+        courseState: participant.courseState,
+      },
+      previousDoseAt: iso(previousDosing?.doseAt),
+      lastPreparationEndedAt: iso(lastPreparation?.endedAt),
+      checklists: lists,
+      pregnancyTest:
+        pregnancyValue && (pregnancyValue.result === 'negative' || pregnancyValue.result === 'positive') && pregnancyValue.takenAt
+          ? { result: pregnancyValue.result, takenAt: new Date(pregnancyValue.takenAt).toISOString() }
+          : null,
+      cssrs: cssrs
+        ? {
+            at: cssrs.takenAt.toISOString(),
+            positive: isPositiveCssrs(cssrs.result),
+            riskAssessmentRecorded: !!risk && risk.takenAt.getTime() >= cssrs.takenAt.getTime(),
+          }
+        : null,
+      fastingAttestedAt: fasting?.status === 'done' ? iso(fasting.recordedAt) : null,
+      baselineVitals: baseline,
+      latestVitals: latestBp,
+      staff: staff.map((s) => ({ userId: s.userId, role: s.role as StaffRole })),
+      prohibitedMedications: medications
+        .filter((m) => m.drugClass && prohibited.has(m.drugClass.toLowerCase()))
+        .map((m) => `${m.name} (${m.drugClass})`),
+      alarms: {
+        // physiological alarms come with the alarm engine; until then BP is judged from the readings
+        openPhysiological: 0,
+        confirmedHigh: false,
+        bpAtOrAbove160: atOrAbove160(latestBp),
+        bpAbove180: above180(latestBp),
+        bpAtOrAbove160Confirmed: atOrAbove160(bp[0] ?? null) && atOrAbove160(bp[1] ?? null),
+      },
+      assessments: {
+        sedationResolved: sedation ? sedationResolved(sedation.result) : null,
+        dissociationResolved: dissociation ? dissociationResolved(dissociation.result) : null,
+        respiratoryDepressionResolved: respiration ? respiratoryDepressionResolved(respiration.result) : null,
+      },
     };
   }
+}
+
+function checklistFact(list: Checklist): ChecklistFact {
+  const items: ChecklistFact['items'] = {};
+  for (const i of list.items ?? []) {
+    items[i.key] = { status: i.status, value: i.value ?? undefined, recordedAt: iso(i.recordedAt) ?? undefined };
+  }
+  return { signed: list.status === 'signed', signedAt: iso(list.signedAt) ?? undefined, items };
+}
+
+/** Cuff readings, newest first: systolic and diastolic paired by reading (or time), with the pulse then. */
+function bloodPressureReadings(observations: Observation[]): VitalsFact[] {
+  const readings = new Map<string, VitalsFact>();
+  for (const o of observations) {
+    const key = o.readingId ?? o.takenAt.toISOString();
+    const r = readings.get(key) ?? { takenAt: o.takenAt.toISOString() };
+    if (o.code === 'SYSBP') r.systolic = o.value;
+    else if (o.code === 'DIABP') r.diastolic = o.value;
+    else r.heartRate = o.value;
+    readings.set(key, r);
+  }
+  return [...readings.values()]
+    .filter((r) => r.systolic !== undefined && r.diastolic !== undefined)
+    .sort((a, b) => new Date(b.takenAt).getTime() - new Date(a.takenAt).getTime());
 }
