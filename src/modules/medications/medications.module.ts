@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { MedicationsController } from './medications.controller';
+import { MedicationsService } from './medications.service';
 
-/** Placeholder: filled in with its controller and service. */
-@Module({})
+@Module({
+  imports: [AuditModule, SessionsModule],
+  controllers: [MedicationsController],
+  providers: [MedicationsService],
+  exports: [MedicationsService],
+})
 export class MedicationsModule {}
