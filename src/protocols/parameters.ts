@@ -70,8 +70,8 @@ export const DEFAULT_ALARM_PRESETS: z.infer<typeof alarmPresetsSchema> = {
 };
 
 export const checklistItemTemplateSchema = z.strictObject({
-  key: z.string().regex(/^[a-z0-9-]+$/),
-  label: z.string().min(1),
+  key: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  label: z.string().min(1).max(300),
   required: z.boolean().default(true),
   /** Only when the participant can become pregnant, for example. */
   appliesTo: z.enum(['all', 'childbearing-potential']).default('all'),
@@ -146,7 +146,7 @@ export const protocolParametersSchema = z.strictObject({
   /** Esketamine: a baseline above this is a reason to weigh the risk before dosing (configurable). */
   predoseBloodPressureLimit: mmHg.nullable(),
   prohibitedMedicationClasses: z.array(z.string()),
-  checklists: z.record(z.string(), z.array(checklistItemTemplateSchema)),
+  checklists: z.record(z.string().regex(/^[a-z0-9-]{1,32}$/), z.array(checklistItemTemplateSchema)),
   alarms: alarmPresetsSchema,
   /** Serious adverse event report to the sponsor, hours after awareness (EU CTR Art. 41). */
   saeReportHours: z.number().positive(),

@@ -8,7 +8,9 @@ import type { ProtocolParameters } from '../../protocols/parameters';
 import type { ChecklistFact, SessionFacts, StaffRole, VitalsFact } from '../../protocols/types';
 import { Assessment } from '../assessments/entities/assessment.entity';
 import { ChecklistItem } from '../checklists/entities/checklist-item.entity';
+import { signedContent } from '../checklists/checklist-rules';
 import { Checklist } from '../checklists/entities/checklist.entity';
+import { SignaturesService } from '../signatures/signatures.service';
 import { Medication } from '../medications/entities/medication.entity';
 import type { Participant } from '../participants/entities/participant.entity';
 import { StaffPresence } from '../staff/entities/staff-presence.entity';
@@ -36,7 +38,10 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
  */
 @Injectable()
 export class RecordedFactsProvider implements FactsProvider {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly signatures: SignaturesService,
+  ) {}
 
   async sessionFacts(session: Session, participant: Participant, context: { now: Date; timezone: string }): Promise<SessionFacts> {
     const reader = this.uow.reader;
@@ -65,7 +70,7 @@ export class RecordedFactsProvider implements FactsProvider {
     ]);
 
     const lists: Record<string, ChecklistFact> = {};
-    for (const list of checklists) lists[list.key] = checklistFact(list);
+    for (const list of checklists) lists[list.key] = await this.checklistFact(list);
     const predose = checklists.find((c) => c.key === 'pre-dose');
     const item = (key: string): ChecklistItem | undefined => predose?.items?.find((i) => i.key === key);
 
@@ -131,14 +136,20 @@ export class RecordedFactsProvider implements FactsProvider {
       },
     };
   }
-}
 
-function checklistFact(list: Checklist): ChecklistFact {
-  const items: ChecklistFact['items'] = {};
-  for (const i of list.items ?? []) {
-    items[i.key] = { status: i.status, value: i.value ?? undefined, recordedAt: iso(i.recordedAt) ?? undefined };
+  /** Signed only while a valid signature covers exactly the current content (21 CFR 11.70). */
+  private async checklistFact(list: Checklist): Promise<ChecklistFact> {
+    const items: ChecklistFact['items'] = {};
+    for (const i of list.items ?? []) {
+      items[i.key] = { status: i.status, value: i.value ?? undefined, recordedAt: iso(i.recordedAt) ?? undefined };
+    }
+    let signed = false;
+    if (list.status === 'signed') {
+      const record = { type: 'checklist', id: list.id, content: signedContent(list, list.items ?? []) };
+      signed = (await this.signatures.listFor('checklist', list.id)).some((sig) => this.signatures.check(sig, record).valid);
+    }
+    return { signed, signedAt: signed ? (iso(list.signedAt) ?? undefined) : undefined, items };
   }
-  return { signed: list.status === 'signed', signedAt: iso(list.signedAt) ?? undefined, items };
 }
 
 /** Cuff readings, newest first: systolic and diastolic paired by reading (or time), with the pulse then. */

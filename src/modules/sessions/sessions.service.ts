@@ -29,7 +29,7 @@ import { FACTS_PROVIDER, FactsProvider } from './facts.provider';
 import { closeTasks, doseTasks } from './session-schedule';
 
 /** Runs when a session is created, in its transaction (e.g. the checklists of its protocol). */
-export type SessionCreatedHook = (manager: EntityManager, session: Session, params: ProtocolParameters) => Promise<void>;
+export type SessionCreatedHook = (manager: EntityManager, session: Session, params: ProtocolParameters, actor: AuditActor) => Promise<void>;
 
 /** Writes the domain record behind an event (a dose), in the transaction that accepts the event. */
 export type RecordWriter<T> = (manager: EntityManager, session: Session) => Promise<T>;
@@ -135,7 +135,7 @@ export class SessionsService implements OnModuleInit {
         updatedAt: now,
       });
       await manager.save(created);
-      for (const hook of this.createdHooks) await hook(manager, created, config.parameters);
+      for (const hook of this.createdHooks) await hook(manager, created, config.parameters, actorOf(auth));
       await this.audit.record(manager, {
         actor: actorOf(auth),
         action: 'session.created',

@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { StaffController } from './staff.controller';
+import { StaffService } from './staff.service';
 
-/** Placeholder: filled in with its controller and service. */
-@Module({})
+/** Staff present during a session (the staffing gates read it through StaffService.presentAt). */
+@Module({
+  imports: [AuditModule, SessionsModule],
+  controllers: [StaffController],
+  providers: [StaffService],
+  exports: [StaffService],
+})
 export class StaffModule {}

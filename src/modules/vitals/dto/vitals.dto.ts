@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDateString, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PageQuery } from '../../../common/pagination';
+import { VITAL_CODES } from '../../../protocols/vital-signs';
+
+export const MANUAL_CODES = [...VITAL_CODES, 'BP'] as const;
+export type ManualCode = (typeof MANUAL_CODES)[number];
+
+const FINITE = { allowNaN: false, allowInfinity: false };
+
+/**
+ * A vital sign taken by hand: `{code, value, unit, takenAt}`, or a cuff reading
+ * `{code: 'BP', systolic, diastolic, unit, takenAt}` stored as SYSBP and DIABP.
+ */
+export class RecordVitalDto {
+  @ApiProperty({ enum: MANUAL_CODES })
+  @IsIn(MANUAL_CODES, { message: `code must be one of ${MANUAL_CODES.join(', ')}` })
+  code: ManualCode;
+
+  @ApiPropertyOptional({ description: 'required unless code is BP' })
+  @ValidateIf((o: RecordVitalDto) => o.code !== 'BP' || o.value !== undefined)
+  @IsNumber(FINITE)
+  value?: number;
+
+  @ApiPropertyOptional({ description: 'code BP only' })
+  @ValidateIf((o: RecordVitalDto) => o.code === 'BP' || o.systolic !== undefined)
+  @IsNumber(FINITE)
+  systolic?: number;
+
+  @ApiPropertyOptional({ description: 'code BP only' })
+  @ValidateIf((o: RecordVitalDto) => o.code === 'BP' || o.diastolic !== undefined)
+  @IsNumber(FINITE)
+  diastolic?: number;
+
+  @ApiProperty({ example: 'mm[Hg]', description: 'UCUM: mm[Hg], /min, %, Cel' })
+  @IsString()
+  @MaxLength(16)
+  unit: string;
+
+  @ApiProperty({ format: 'date-time' })
+  @IsDateString({ strict: true })
+  takenAt: string;
+}
+
+export class VitalsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: VITAL_CODES })
+  @IsOptional()
+  @IsIn(VITAL_CODES)
+  code?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'taken at or after' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'taken at or before' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'from X-Next-Cursor' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a value of X-Next-Cursor' })
+  cursor?: string;
+}
+
+export class CorrectVitalDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsNumber(FINITE)
+  value?: number;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  takenAt?: string;
+
+  @ApiProperty({ description: 'why (kept in the audit trail)' })
+  @IsString()
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  @MaxLength(2000)
+  reason: string;
+
+  @ApiPropertyOptional({ description: 'refuse with 409 version-conflict if the record changed since' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+}
+
+export class VoidRecordDto {
+  @ApiProperty({ description: 'why the record is void (entered in error, ...)' })
+  @IsString()
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  @MaxLength(2000)
+  reason: string;
+
+  @ApiPropertyOptional({ description: 'refuse with 409 version-conflict if the record changed since' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+}
