@@ -99,7 +99,7 @@ describe('adverse events (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp(ENV, { now: T0 });
+    t = await createTestApp(ENV, { testFacts: true, now: T0 });
     admin = await adminToken(t);
     siteId = (await createSite(t, admin, 'AE-AMS')).id;
     const otherSite = (await createSite(t, admin, 'AE-UTR')).id;

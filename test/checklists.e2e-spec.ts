@@ -2,7 +2,7 @@ import type { Response } from 'supertest';
 import { ChecklistsService } from '../src/modules/checklists/checklists.service';
 import { ChecklistItem } from '../src/modules/checklists/entities/checklist-item.entity';
 import { StaffService } from '../src/modules/staff/staff.service';
-import { DISCHARGE_ITEMS, PRE_DOSE_ITEMS } from '../src/protocols/parameters';
+import { DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ROOM_READINESS_ITEMS } from '../src/protocols/parameters';
 import { adminToken, bearer, createSite, createTestApp, createUser, TestApp } from './support/app';
 
 /**
@@ -128,12 +128,14 @@ describe('session checklists and staff (e2e)', () => {
     const { sessionId } = await dosingSession();
     const lists = await checklists(sessionId);
     expect(lists.map((c) => [c.key, c.title, c.version, c.status, c.signed])).toEqual([
+      ['room-readiness', 'Room and emergency readiness', 1, 'open', false],
       ['pre-dose', 'Pre-dose readiness', 1, 'open', false],
       ['discharge', 'Discharge', 1, 'open', false],
     ]);
-    const preDose = lists[0];
+    const preDose = lists[1];
+    expect(lists[0].items.map((i) => i.key)).toEqual(ROOM_READINESS_ITEMS.map((i) => i.key));
     expect(preDose.items.map((i) => i.key)).toEqual(PRE_DOSE_ITEMS.map((i) => i.key));
-    expect(lists[1].items.map((i) => i.key)).toEqual(DISCHARGE_ITEMS.map((i) => i.key));
+    expect(lists[2].items.map((i) => i.key)).toEqual(DISCHARGE_ITEMS.map((i) => i.key));
     expect(preDose.items.find((i) => i.key === 'pregnancy-test')).toEqual({
       key: 'pregnancy-test',
       label: 'Pregnancy test negative',
@@ -274,6 +276,7 @@ describe('session checklists and staff (e2e)', () => {
     expect(current.map((c) => [c.key, c.version, c.items.length])).toEqual([
       ['discharge', 1, DISCHARGE_ITEMS.length],
       ['pre-dose', 1, PRE_DOSE_ITEMS.length],
+      ['room-readiness', 1, ROOM_READINESS_ITEMS.length],
     ]);
   });
 

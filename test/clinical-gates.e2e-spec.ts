@@ -15,7 +15,7 @@ describe('clinical records feed the protocol gates (e2e)', () => {
   const T0 = '2026-06-01T06:00:00.000Z'; // 08:00 in Amsterdam (summer time)
 
   beforeAll(async () => {
-    t = await createTestApp({ SESSION_IDLE_MINUTES: '2880', SESSION_MAX_HOURS: '96' }, { realFacts: true, now: T0 });
+    t = await createTestApp({ SESSION_IDLE_MINUTES: '2880', SESSION_MAX_HOURS: '96' }, { now: T0 });
     admin = await adminToken(t);
     siteId = (await createSite(t, admin, 'CLIN-1')).id;
     inv = await createUser(t, admin, 'inv.clin', ['investigator'], [siteId]);

@@ -234,7 +234,7 @@ describe('protocol courses and sessions (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp({}, { now: '2026-03-02T07:00:00.000Z' });
+    t = await createTestApp({}, { testFacts: true, now: '2026-03-02T07:00:00.000Z' });
     const adminTok = await adminToken(t);
     admin = actor('admin', ADMIN_PASSWORD, '', adminTok);
     siteA = (await createSite(t, adminTok, 'CRS-A')).id;

@@ -51,7 +51,7 @@ class Harness {
   constructor(public t: TestApp) {}
 
   static async boot(now: string): Promise<Harness> {
-    const h = new Harness(await createTestApp(ENV, { now }));
+    const h = new Harness(await createTestApp(ENV, { testFacts: true, now }));
     await h.setUp();
     return h;
   }
@@ -705,7 +705,7 @@ describe('durable timers on the injected clock (e2e)', () => {
       await stop(first.t); // the application stops; the database stays
 
       // second instance, 65 min after the dose
-      const second = new Harness(await createTestApp(ENV, { db, now: iso(T0, 65) }));
+      const second = new Harness(await createTestApp(ENV, { testFacts: true, db, now: iso(T0, 65) }));
       apps.push(second.t);
       Object.assign(second, { inv: first.inv, inv2: first.inv2, clin: first.clin, clin2: first.clin2, auditor: first.auditor, siteId: first.siteId });
       await second.signInAgain();
@@ -721,7 +721,7 @@ describe('durable timers on the injected clock (e2e)', () => {
       await stop(second.t);
 
       // third instance, same time: nothing fires again
-      const third = new Harness(await createTestApp(ENV, { db, now: iso(T0, 65) }));
+      const third = new Harness(await createTestApp(ENV, { testFacts: true, db, now: iso(T0, 65) }));
       apps.push(third.t);
       Object.assign(third, { inv: first.inv, inv2: first.inv2, clin: first.clin, clin2: first.clin2, auditor: first.auditor, siteId: first.siteId });
       await third.signInAgain();
@@ -734,7 +734,7 @@ describe('durable timers on the injected clock (e2e)', () => {
       expect(await third.t.tick()).toBe(0);
 
       // two instances on one database at once, both ticking: the claim lets each task fire once
-      const fourth = await createTestApp(ENV, { db, now: iso(T0, 211) });
+      const fourth = await createTestApp(ENV, { testFacts: true, db, now: iso(T0, 211) });
       apps.push(fourth);
       third.t.clock.set(iso(T0, 211));
       const [a, b] = await Promise.all([third.t.tick(), fourth.tick()]);

@@ -9,7 +9,7 @@ describe('protocol engine with the recorded facts only (e2e)', () => {
   afterAll(() => t.close());
 
   it('refuses the dose while checklists, vitals and staff are not recorded, and says which', async () => {
-    t = await createTestApp({}, { realFacts: true, now: '2026-05-04T07:00:00.000Z' });
+    t = await createTestApp({}, { now: '2026-05-04T07:00:00.000Z' });
     const admin = await adminToken(t);
     const site = await createSite(t, admin, 'SAFE-1');
     const inv = await createUser(t, admin, 'inv.safe', ['investigator'], [site.id]);

@@ -90,7 +90,7 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
   });
 
   beforeAll(async () => {
-    t = await createTestApp(ENV, { now: T0 });
+    t = await createTestApp(ENV, { testFacts: true, now: T0 });
     admin = await adminToken(t);
     siteId = (await createSite(t, admin, 'REC-AMS', 'Europe/Amsterdam')).id;
     const otherSite = (await createSite(t, admin, 'REC-UTR', 'Europe/Amsterdam')).id;

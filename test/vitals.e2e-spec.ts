@@ -80,7 +80,7 @@ describe('vitals by hand (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp(ENV, { now: T0 });
+    t = await createTestApp(ENV, { testFacts: true, now: T0 });
     admin = await adminToken(t);
     siteId = (await createSite(t, admin, 'VIT-AMS')).id;
     const otherSite = (await createSite(t, admin, 'VIT-UTR')).id;

@@ -217,6 +217,26 @@ export const DISCHARGE_ITEMS: ChecklistItemTemplate[] = [
   { key: 'transport-followed', label: 'Transport plan followed', required: true, appliesTo: 'all', valueKind: 'none' },
 ];
 
+/** Room and emergency readiness (DOMAIN.md 2), checked before the participant arrives. */
+export const ROOM_READINESS_ITEMS: ChecklistItemTemplate[] = [
+  { key: 'crash-cart', label: 'Crash cart checked', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'aed', label: 'AED checked', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'oxygen', label: 'Oxygen available', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'airway', label: 'Airway equipment checked', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'bp-medication', label: 'BP medications in date', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'rescue-medication', label: 'Rescue medication in date', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'room-ready', label: 'Room ready', required: true, appliesTo: 'all', valueKind: 'none' },
+];
+
+/** Esketamine pre-dose (DOMAIN.md 1.3): fasting times, REMS enrolment, prescriber and oximeter on site. */
+export const ESKETAMINE_PRE_DOSE_ITEMS: ChecklistItemTemplate[] = [
+  ...PRE_DOSE_ITEMS.filter((i) => !['support-person', 'fasting'].includes(i.key)),
+  { key: 'fasting', label: 'No food for 2 h and no liquids for 30 min', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'rems-enrolment', label: 'Patient enrolled in the REMS', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'pulse-oximeter', label: 'Pulse oximeter on site', required: true, appliesTo: 'all', valueKind: 'none' },
+  { key: 'no-driving', label: 'Patient agrees not to drive until the next day', required: true, appliesTo: 'all', valueKind: 'none' },
+];
+
 /** Parses and fills defaults; throws a ZodError listing every wrong field. */
 export function parseParameters(input: unknown): ProtocolParameters {
   return protocolParametersSchema.parse(input);

@@ -21,7 +21,7 @@ export interface TestApp {
   clock: ManualClock;
   db: TestDatabase;
   dataSource: DataSource;
-  /** The test facts provider the gates read (see TestFactsProvider). */
+  /** The test facts provider (read by the gates only with `testFacts: true`). */
   facts: TestFactsProvider;
   /** Fires the durable timers due at the clock's time. */
   tick(): Promise<number>;
@@ -33,8 +33,12 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** Start at this time instead of now. */
   now?: Date | string;
-  /** Keep the application's own facts provider instead of the test one. */
-  realFacts?: boolean;
+  /**
+   * Replace the application's facts provider (which reads the clinical records) with the protocol
+   * engine's test provider, whose facts satisfy every gate unless a test adjusts them. For tests
+   * of the engine's paths and of record mechanics; gates against real records are tested without.
+   */
+  testFacts?: boolean;
 }
 
 /**
@@ -62,7 +66,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const facts = new TestFactsProvider();
   try {
     let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(CLOCK).useValue(clock);
-    if (!options.realFacts) builder = builder.overrideProvider(FACTS_PROVIDER).useValue(facts);
+    if (options.testFacts) builder = builder.overrideProvider(FACTS_PROVIDER).useValue(facts);
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
     configureApp(app);

@@ -9,7 +9,7 @@ import type { ChecklistItem } from './entities/checklist-item.entity';
 export type RecordedStatus = 'done' | 'not_applicable' | 'failed';
 export type ValueKind = ChecklistItem['valueKind'];
 
-const TITLES: Record<string, string> = { 'pre-dose': 'Pre-dose readiness', discharge: 'Discharge' };
+const TITLES: Record<string, string> = { 'pre-dose': 'Pre-dose readiness', discharge: 'Discharge', 'room-readiness': 'Room and emergency readiness' };
 
 /** 'pre-dose' -> 'Pre-dose readiness'; a site's own list 'night-handover' -> 'Night handover'. */
 export function checklistTitle(key: string): string {

@@ -1,4 +1,4 @@
-import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, ESKETAMINE_PRE_DOSE_ITEMS, ProtocolParameters, ROOM_READINESS_ITEMS } from '../parameters';
 
 /**
  * Esketamine nasal spray under the SPRAVATO REMS (DOMAIN.md 1.3): 28 mg devices 5 minutes apart
@@ -42,10 +42,7 @@ export const ESKETAMINE_REMS_DEFAULTS: ProtocolParameters = {
   // widely cited, label wording not verified: a configurable pre-dose rule
   predoseBloodPressureLimit: { systolic: 140, diastolic: 90 },
   prohibitedMedicationClasses: ['benzodiazepine', 'non-benzodiazepine hypnotic', 'psychostimulant', 'MAOI', 'opioid'],
-  checklists: {
-    'pre-dose': PRE_DOSE_ITEMS.filter((i) => i.key !== 'support-person'),
-    discharge: DISCHARGE_ITEMS,
-  },
+  checklists: { 'room-readiness': ROOM_READINESS_ITEMS, 'pre-dose': ESKETAMINE_PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },
   alarms: DEFAULT_ALARM_PRESETS,
   saeReportHours: 24,
 };

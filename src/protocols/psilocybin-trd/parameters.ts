@@ -1,4 +1,4 @@
-import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters } from '../parameters';
+import { DEFAULT_ALARM_PRESETS, DEFAULT_SUPPLEMENTAL_RULE, DEFAULT_VALIDITY, DISCHARGE_ITEMS, PRE_DOSE_ITEMS, ProtocolParameters, ROOM_READINESS_ITEMS } from '../parameters';
 
 /**
  * Psilocybin for treatment-resistant depression, COMP360/Usona style (DOMAIN.md 1.2): one
@@ -48,7 +48,7 @@ export const PSILOCYBIN_TRD_DEFAULTS: ProtocolParameters = {
   validity: DEFAULT_VALIDITY,
   predoseBloodPressureLimit: null,
   prohibitedMedicationClasses: ['MAOI'],
-  checklists: { 'pre-dose': PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },
+  checklists: { 'room-readiness': ROOM_READINESS_ITEMS, 'pre-dose': PRE_DOSE_ITEMS, discharge: DISCHARGE_ITEMS },
   alarms: DEFAULT_ALARM_PRESETS,
   saeReportHours: 24,
 };
