@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Que
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { AdverseEventsService } from './adverse-events.service';
 import {
   ConfirmAdverseEventDto,
@@ -12,7 +13,6 @@ import {
   VoidAdverseEventDto,
 } from './dto/adverse-event.dto';
 
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 const RECORDERS = ['investigator', 'clinician'] as const;
 
 @ApiTags('adverse-events')
@@ -29,19 +29,19 @@ export class AdverseEventsController {
   }
 
   @Get('sessions/:id/adverse-events')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   listForSession(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.adverseEvents.listForSession(id, auth);
   }
 
   @Get('adverse-events')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   list(@Query() query: ListAdverseEventsQuery, @CurrentAuth() auth: AuthContext) {
     return this.adverseEvents.list(query, auth);
   }
 
   @Get('adverse-events/:id')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   get(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.adverseEvents.get(id, auth);
   }

@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } fr
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { VoidRecordDto } from '../records/corrections';
 import { CorrectAssessmentDto, CreateAssessmentDto } from './dto/assessment.dto';
 import { AssessmentsService } from './assessments.service';
-
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 
 @ApiTags('assessments')
 @ApiBearerAuth()
@@ -22,7 +21,7 @@ export class AssessmentsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   list(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.assessments.list(id, auth);
   }

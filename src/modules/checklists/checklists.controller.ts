@@ -2,10 +2,10 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Put, Query } from '@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { ChecklistsService } from './checklists.service';
 import { AmendChecklistDto, ChecklistListQuery, RecordItemDto, SignChecklistDto } from './dto/checklist.dto';
 
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 const WRITERS = ['investigator', 'clinician'] as const;
 
 @ApiTags('checklists')
@@ -16,7 +16,7 @@ export class ChecklistsController {
 
   /** The current version of each checklist; `?history=true` adds the superseded ones. */
   @Get()
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   list(@Param('id', ParseUUIDPipe) id: string, @Query() query: ChecklistListQuery, @CurrentAuth() auth: AuthContext) {
     return this.checklists.list(id, auth, query.history === 'true');
   }

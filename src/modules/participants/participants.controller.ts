@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { CreateParticipantDto, EventDto, ListParticipantsQuery } from './dto/participant.dto';
 import { ParticipantsService } from './participants.service';
-
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 
 @ApiTags('participants')
 @ApiBearerAuth()
@@ -20,13 +19,13 @@ export class ParticipantsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   list(@Query() query: ListParticipantsQuery, @CurrentAuth() auth: AuthContext) {
     return this.participants.list(query, auth);
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   async get(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.participants.view(await this.participants.get(id, auth));
   }

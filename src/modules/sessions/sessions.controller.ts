@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { EventDto } from '../participants/dto/participant.dto';
 import { CreateOverrideDto, CreateSessionDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
-
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -21,26 +20,26 @@ export class SessionsController {
   }
 
   @Get('participants/:id/sessions')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   list(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.sessions.listForParticipant(id, auth);
   }
 
   @Get('participants/:id/deviations')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   participantDeviations(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.sessions.participantDeviations(id, auth);
   }
 
   /** Follow-up contacts, reachability and visit windows with their due times. */
   @Get('participants/:id/tasks')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   tasks(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.sessions.tasks(id, auth);
   }
 
   @Get('sessions/:id')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   async get(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.sessions.view(await this.sessions.get(id, auth), auth);
   }
@@ -60,7 +59,7 @@ export class SessionsController {
   }
 
   @Get('sessions/:id/deviations')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   deviations(@Param('id', ParseUUIDPipe) id: string, @CurrentAuth() auth: AuthContext) {
     return this.sessions.deviations(id, auth);
   }

@@ -3,3 +3,6 @@ export const ROLES = ['admin', 'investigator', 'clinician', 'monitor', 'auditor'
 export type Role = (typeof ROLES)[number];
 
 export const ALL_ROLES: Role[] = [...ROLES];
+
+/** Who may read a participant's clinical records at their sites. */
+export const CLINICAL_READERS: Role[] = ['investigator', 'clinician', 'monitor', 'auditor'];

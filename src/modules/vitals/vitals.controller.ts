@@ -4,10 +4,10 @@ import type { Response } from 'express';
 import { NEXT_CURSOR_HEADER } from '../../common/pagination';
 import { CurrentAuth, Roles } from '../auth/auth.decorators';
 import type { AuthContext } from '../auth/auth-context';
+import { CLINICAL_READERS } from '../users/roles';
 import { CorrectVitalDto, RecordVitalDto, VitalsQuery, VoidRecordDto } from './dto/vitals.dto';
 import { VitalsService } from './vitals.service';
 
-const READERS = ['investigator', 'clinician', 'monitor', 'auditor'] as const;
 const RECORDERS = ['investigator', 'clinician', 'monitor'] as const;
 
 @ApiTags('vitals')
@@ -24,7 +24,7 @@ export class VitalsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   async list(@Param('id', ParseUUIDPipe) id: string, @Query() query: VitalsQuery, @CurrentAuth() auth: AuthContext, @Res({ passthrough: true }) res: Response) {
     const { items, nextCursor } = await this.vitals.list(id, query, auth);
     if (nextCursor !== undefined) res.setHeader(NEXT_CURSOR_HEADER, nextCursor);
@@ -32,7 +32,7 @@ export class VitalsController {
   }
 
   @Get(':recordId')
-  @Roles(...READERS)
+  @Roles(...CLINICAL_READERS)
   get(@Param('id', ParseUUIDPipe) id: string, @Param('recordId', ParseUUIDPipe) recordId: string, @CurrentAuth() auth: AuthContext) {
     return this.vitals.getOne(id, recordId, auth);
   }
