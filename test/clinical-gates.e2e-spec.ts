@@ -185,4 +185,110 @@ describe('clinical records feed the protocol gates (e2e)', () => {
     const discharged = await t.http.post(`/api/v1/sessions/${sid}/events`).set(bearer(clin.token)).send({ type: 'DISCHARGE' }).expect(200);
     expect(discharged.body.state).toBe('discharged');
   });
+
+  // ---- found in review: how facts are derived from records -------------------------------------
+
+  const assess = (sid: string, instrument: string, result: object, token = clin.token) =>
+    t.http.post(`/api/v1/sessions/${sid}/assessments`).set(bearer(token)).send({ instrument, result });
+
+  it('a positive pregnancy test (recorded as a failed item) refuses the dose and cannot be overridden', async () => {
+    const sid = await dosingSession('mdma-ptsd', 'CG-PREG');
+    await item(sid, 'pregnancy-test', { status: 'failed', value: { result: 'positive', takenAt: new Date(t.clock.now().getTime() - 3_600_000).toISOString() } }).expect(200);
+    const res = await mdmaDose(sid).expect(409);
+    expect(res.body.unmet).toContainEqual({ requirement: 'predose.pregnancy-positive', message: 'pregnancy test is positive' });
+    const override = await t.http
+      .post(`/api/v1/sessions/${sid}/overrides`)
+      .set(bearer(inv.token))
+      .send({ requirement: 'predose.pregnancy-positive', reason: 'try', password: inv.password, username: 'inv.clin' });
+    expect(override.status).toBe(409);
+  });
+
+  it('a positive C-SSRS stays positive when a later screen is negative, until a risk assessment', async () => {
+    const study = (await t.http.post('/api/v1/studies').set(bearer(admin)).send({ code: 'CG-CSSRS', title: 'x', protocolId: 'mdma-ptsd' }).expect(201)).body;
+    const p = (await t.http.post('/api/v1/participants').set(bearer(clin.token)).send({ studyId: study.id, siteId, code: 'CG-CSSRS-P' }).expect(201)).body;
+    await t.http.post(`/api/v1/participants/${p.id}/events`).set(bearer(clin.token)).send({ type: 'CONSENT_SIGNED', data: { consentVersion: '1.0' } }).expect(200);
+    await t.http.post(`/api/v1/participants/${p.id}/events`).set(bearer(clin.token)).send({ type: 'ELIGIBILITY_CONFIRMED' }).expect(200);
+    const visit = (await t.http.post(`/api/v1/participants/${p.id}/sessions`).set(bearer(inv.token)).send({ phase: 'preparation' }).expect(201)).body;
+    await t.http.post(`/api/v1/sessions/${visit.id}/events`).set(bearer(clin.token)).send({ type: 'START' }).expect(200);
+    await assess(visit.id, 'cssrs-screen', { ideation: true, intentOrPlan: true, behaviour: false }).expect(201);
+    minutes(5);
+    await assess(visit.id, 'cssrs-screen', { ideation: false, intentOrPlan: false, behaviour: false }).expect(201);
+    const refused = await t.http.post(`/api/v1/sessions/${visit.id}/events`).set(bearer(clin.token)).send({ type: 'CLOSE' }).expect(409);
+    expect(refused.body.unmet).toEqual([{ requirement: 'visit.cssrs', message: 'C-SSRS positive: risk assessment or safety plan not recorded' }]);
+    minutes(1);
+    await assess(visit.id, 'risk-assessment', { safetyPlan: true, summary: 'no current intent; safety plan reviewed' }, inv.token).expect(201);
+    await t.http.post(`/api/v1/sessions/${visit.id}/events`).set(bearer(clin.token)).send({ type: 'CLOSE' }).expect(200);
+  });
+
+  it('sedation assessed before the dose does not count for discharge; a dose cannot be dated before the session started', async () => {
+    const sid = await dosingSession('esketamine-rems', 'CG-SED', false);
+    await t.http.put(`/api/v1/sessions/${sid}/staff`).set(bearer(clin.token)).send({ present: [{ userId: inv.id, role: 'prescriber' }, { userId: nurse.id, role: 'nurse' }] }).expect(200);
+    await vitals(sid, 120, 75);
+    await assess(sid, 'cssrs-screen', { ideation: false, intentOrPlan: false, behaviour: false }).expect(201);
+    // assessed before any dose
+    await assess(sid, 'moaas', { score: 5 }).expect(201);
+    await assess(sid, 'cadss', { dissociation: false }).expect(201);
+    await assess(sid, 'respiratory-depression', { present: false }).expect(201);
+    minutes(1);
+    const lists = (await t.http.get(`/api/v1/sessions/${sid}/checklists`).set(bearer(clin.token)).expect(200)).body;
+    for (const key of ['pre-dose', 'discharge']) {
+      for (const it of lists.find((c: { key: string }) => c.key === key).items as { key: string; valueKind: string }[]) {
+        const value = it.valueKind === 'blood-pressure' ? { systolic: 120, diastolic: 75 } : it.valueKind === 'text' ? 'recorded' : undefined;
+        const body = it.valueKind === 'pregnancy-test' ? { status: 'not_applicable', comment: 'not applicable' } : { status: 'done', ...(value !== undefined ? { value } : {}) };
+        await t.http.put(`/api/v1/sessions/${sid}/checklists/${key}/items/${it.key}`).set(bearer(clin.token)).send(body).expect(200);
+      }
+      await t.http.post(`/api/v1/sessions/${sid}/checklists/${key}/signatures`).set(bearer(clin.token)).send({ password: clin.password, username: 'clin.clin', meaning: 'authorship' }).expect(201);
+    }
+    const device = (seq: number, at: string) => dose(sid, { substance: 'ESKETAMINE', amountMg: 28, route: 'NASAL', kind: 'device', deviceSeq: seq, administeredAt: at });
+    // back-dated to before the session started: refused
+    const early = await device(1, new Date(t.clock.now().getTime() - 3 * 3_600_000).toISOString()).expect(409);
+    expect(early.body.unmet.map((u: { requirement: string }) => u.requirement)).toContain('dose.time');
+    await device(1, now()).expect(201);
+    minutes(5);
+    await device(2, now()).expect(201);
+    await t.http.post(`/api/v1/sessions/${sid}/events`).set(bearer(clin.token)).send({ type: 'BEGIN_RECOVERY' }).expect(200);
+    minutes(121);
+    const refused = await t.http.post(`/api/v1/sessions/${sid}/events`).set(bearer(clin.token)).send({ type: 'DISCHARGE' }).expect(409);
+    expect(refused.body.unmet.map((u: { requirement: string }) => u.requirement)).toEqual(['discharge.sedation', 'discharge.dissociation', 'discharge.respiration']);
+    await assess(sid, 'moaas', { score: 5 }).expect(201);
+    await assess(sid, 'cadss', { dissociation: false }).expect(201);
+    await assess(sid, 'respiratory-depression', { present: false }).expect(201);
+    await t.http.post(`/api/v1/sessions/${sid}/events`).set(bearer(clin.token)).send({ type: 'DISCHARGE' }).expect(200);
+  });
+
+  it('prohibited medication: a plural class name blocks, a medication ended earlier does not', async () => {
+    const sid = await dosingSession('mdma-ptsd', 'CG-MED');
+    const yesterday = new Date(t.clock.now().getTime() - 86_400_000).toISOString();
+    await t.http
+      .post(`/api/v1/sessions/${sid}/medications`)
+      .set(bearer(clin.token))
+      .send({ name: 'old antidepressant', doseText: '10 mg', route: 'ORAL', givenAt: new Date(t.clock.now().getTime() - 40 * 86_400_000).toISOString(), endedAt: yesterday, indication: 'depression', category: 'concomitant', drugClass: 'MAOI' })
+      .expect(201);
+    let res = await mdmaDose(sid).expect(409);
+    expect(res.body.unmet.map((u: { requirement: string }) => u.requirement)).not.toContain('predose.prohibited-medication');
+    await t.http
+      .post(`/api/v1/sessions/${sid}/medications`)
+      .set(bearer(clin.token))
+      .send({ name: 'phenelzine', doseText: '15 mg', route: 'ORAL', givenAt: yesterday, indication: 'depression', category: 'concomitant', drugClass: 'MAOIs' })
+      .expect(201);
+    res = await mdmaDose(sid).expect(409);
+    const prohibited = res.body.unmet.filter((u: { requirement: string }) => u.requirement === 'predose.prohibited-medication');
+    expect(prohibited.map((u: { message: string }) => u.message)).toEqual([expect.stringMatching(/^prohibited medication recorded: phenelzine \(MAOIs?\)$/)]);
+  });
+
+  it('a cuff reading stays paired when one half is re-entered, and a pulse stream does not hide it', async () => {
+    const sid = await dosingSession('mdma-ptsd', 'CG-BP');
+    const reading = (await vitals(sid, 150, 125)).body as { id: string; code: string }[];
+    const sys = reading.find((r) => r.code === 'SYSBP')!;
+    await t.http.post(`/api/v1/sessions/${sid}/vitals/${sys.id}/void`).set(bearer(clin.token)).send({ reason: 'typed wrong' }).expect(200);
+    const takenAt = (await t.http.get(`/api/v1/sessions/${sid}/vitals?code=DIABP`).set(bearer(clin.token)).expect(200)).body[0].takenAt;
+    await t.http.post(`/api/v1/sessions/${sid}/vitals`).set(bearer(clin.token)).send({ code: 'SYSBP', value: 195, unit: 'mm[Hg]', takenAt }).expect(201);
+    for (let i = 0; i < 120; i++) {
+      await t.http.post(`/api/v1/sessions/${sid}/vitals`).set(bearer(clin.token)).send({ code: 'PULSE', value: 80, unit: '/min', takenAt: now() });
+    }
+    // the baseline is 195/125: the pre-dose gate has it (fresh), the supplemental BP rule would refuse
+    const view = (await t.http.get(`/api/v1/sessions/${sid}`).set(bearer(clin.token)).expect(200)).body;
+    const dosing = view.blocked.find((b: { type: string }) => b.type === 'DOSE_INITIAL');
+    expect(dosing.unmet.map((u: { requirement: string }) => u.requirement)).not.toContain('predose.baseline-vitals');
+  });
 });

@@ -6,6 +6,7 @@ export function emptyFacts(now: Date, timezone: string): SessionFacts {
     now: now.toISOString(),
     timezone,
     participant: { childbearingPotential: false, consentVersion: null, courseState: 'unknown' },
+    sessionStartedAt: null,
     previousDoseAt: null,
     lastPreparationEndedAt: null,
     checklists: {},

@@ -98,14 +98,14 @@ export function administeredAt(event: SessionEvent): string {
 }
 
 /** A stated administration time must be a real instant, not in the future, not before `notBefore`. */
-function doseTimeGate(event: SessionEvent, notBefore: string | null): Unmet[] {
+function doseTimeGate(event: SessionEvent, notBefore: string | null, notBeforeWhat = 'previous dose'): Unmet[] {
   const raw = event.data?.administeredAt;
   if (raw === undefined) return [];
   const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
   if (Number.isNaN(at)) return [unmet('dose.time', 'administeredAt is not a valid time')];
   if (at > ms(event.facts.now) + 60_000) return [unmet('dose.time', 'a dose cannot be recorded as given in the future')];
   if (notBefore && at < ms(notBefore)) {
-    return [unmet('dose.time', `administeredAt is before the previous dose at ${formatLocalTime(notBefore, event.facts.timezone, event.facts.now)}`)];
+    return [unmet('dose.time', `administeredAt is before the ${notBeforeWhat} at ${formatLocalTime(notBefore, event.facts.timezone, event.facts.now)}`)];
   }
   return [];
 }
@@ -221,7 +221,7 @@ export const initialDoseGate: Gate = (ctx, event) => {
   const amount = amountOf(event);
   if (amount === undefined) out.push(unmet('dose.amount', `the amount is not stated (dosing session ${ctx.sessionNumber} gives ${planned} mg)`));
   else if (amount !== planned) out.push(unmet('dose.amount', `dosing session ${ctx.sessionNumber} gives ${planned} mg, not ${amount} mg`));
-  return [...out, ...doseTimeGate(event, null), ...predoseGate(ctx, event)];
+  return [...out, ...doseTimeGate(event, event.facts.sessionStartedAt, 'start of the session'), ...predoseGate(ctx, event)];
 };
 
 /** Esketamine: devices in sequence, a set interval apart; the first one passes the pre-dose gate. */
@@ -247,7 +247,7 @@ export const deviceDoseGate: Gate = (ctx, event) => {
       );
     }
   }
-  out.push(...doseTimeGate(event, ctx.lastDeviceAt));
+  out.push(...(ctx.lastDeviceAt ? doseTimeGate(event, ctx.lastDeviceAt) : doseTimeGate(event, event.facts.sessionStartedAt, 'start of the session')));
   if (ctx.devicesGiven === 0) out.push(...predoseGate(ctx, event));
   else out.push(...courseAllowsDose(event.facts));
   return out;

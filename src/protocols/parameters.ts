@@ -24,6 +24,8 @@ export const alarmPresetsSchema = z.strictObject({
     /** SBP >= / DBP >= : medium, and a repeat reading is prompted. */
     mediumAtOrAbove: mmHg,
     repeatAfterMinutes: z.number().min(0),
+    /** A repeat reading confirms the first only within this many minutes of it. */
+    confirmWithinMinutes: z.number().positive(),
     /** SBP > / DBP > , or the medium limit confirmed on the repeat: high, latching. */
     highAbove: mmHg,
     /** Rise from the pre-dose baseline: medium. */
@@ -47,6 +49,7 @@ export const DEFAULT_ALARM_PRESETS: z.infer<typeof alarmPresetsSchema> = {
   bloodPressure: {
     mediumAtOrAbove: { systolic: 160, diastolic: 100 },
     repeatAfterMinutes: 5,
+    confirmWithinMinutes: 15,
     highAbove: { systolic: 180, diastolic: 120 },
     riseFromBaseline: { systolic: 40, diastolic: 25 },
     systolicLowAtOrBelow: 90,

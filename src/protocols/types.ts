@@ -58,6 +58,8 @@ export interface SessionFacts {
     /** The course machine's state: no dose unless it is in `treatment.dosing`. */
     courseState: string;
   };
+  /** When this session started (START): no dose may be recorded as given before it. */
+  sessionStartedAt: string | null;
   /** The initial dose of the participant's previous dosing session (dosing sessions are spaced). */
   previousDoseAt: string | null;
   /** When the participant's last preparation session ended (some protocols time dosing from it). */

@@ -39,6 +39,7 @@ export class TestFactsProvider implements FactsProvider {
     facts = {
       ...facts,
       participant: { childbearingPotential: participant.childbearingPotential, consentVersion: course.consentVersion, courseState: participant.courseState },
+      sessionStartedAt: session.startedAt?.toISOString() ?? facts.sessionStartedAt,
     };
     if (this.everywhere) facts = this.everywhere(facts, session);
     const adjust = this.adjustments.get(session.id);

@@ -11,6 +11,7 @@ import { ChecklistItem } from '../checklists/entities/checklist-item.entity';
 import { signedContent } from '../checklists/checklist-rules';
 import { Checklist } from '../checklists/entities/checklist.entity';
 import { SignaturesService } from '../signatures/signatures.service';
+import { sameDrugClass } from '../medications/medication-classes';
 import { Medication } from '../medications/entities/medication.entity';
 import type { Participant } from '../participants/entities/participant.entity';
 import { StaffPresence } from '../staff/entities/staff-presence.entity';
@@ -62,10 +63,11 @@ export class RecordedFactsProvider implements FactsProvider {
       reader.find(StaffPresence, { where: { sessionId: session.id, presentUntil: IsNull() } }),
       reader.find(Medication, { where: { participantId: participant.id, voidedAt: IsNull(), givenAt: LessThanOrEqual(context.now) } }),
       reader.find(Assessment, { where: { sessionId: session.id, voidedAt: IsNull() }, order: { takenAt: 'DESC' } }),
+      // only the cuff values: a 1 Hz pulse stream must not push the blood pressure out of the window
       reader.find(Observation, {
-        where: { sessionId: session.id, voidedAt: IsNull(), code: In(['SYSBP', 'DIABP', 'PULSE', 'HR']) },
+        where: { sessionId: session.id, voidedAt: IsNull(), code: In(['SYSBP', 'DIABP']) },
         order: { takenAt: 'DESC' },
-        take: 200,
+        take: 100,
       }),
     ]);
 
@@ -74,24 +76,36 @@ export class RecordedFactsProvider implements FactsProvider {
     const predose = checklists.find((c) => c.key === 'pre-dose');
     const item = (key: string): ChecklistItem | undefined => predose?.items?.find((i) => i.key === key);
 
+    // a positive test is recorded as a failed item: its value counts as much as a done one's
     const pregnancy = item('pregnancy-test');
-    const pregnancyValue = pregnancy?.status === 'done' ? (pregnancy.value as { result?: string; takenAt?: string } | null) : null;
+    const pregnancyValue =
+      pregnancy && (pregnancy.status === 'done' || pregnancy.status === 'failed')
+        ? (pregnancy.value as { result?: string; takenAt?: string } | null)
+        : null;
     const fasting = item('fasting');
 
     const latest = (instrument: string) => assessments.find((a) => a.instrument === instrument);
-    const cssrs = latest('cssrs-screen');
+    // Sedation, dissociation and respiration count only when assessed after the dose.
+    const latestAfterDose = (instrument: string) =>
+      session.doseAt ? assessments.find((a) => a.instrument === instrument && a.takenAt.getTime() > session.doseAt!.getTime()) : undefined;
+    // A positive C-SSRS stays positive for the session whatever later screens say, until a risk
+    // assessment is recorded after it.
+    const screens = assessments.filter((a) => a.instrument === 'cssrs-screen');
+    const lastPositive = screens.find((a) => isPositiveCssrs(a.result));
+    const cssrs = lastPositive ?? screens[0];
     const risk = latest('risk-assessment');
     const bp = bloodPressureReadings(vitals);
     const baseline = bp.find((r) => new Date(r.takenAt).getTime() <= dosedAt.getTime()) ?? null;
     const latestBp = bp[0] ?? null;
     const rule = params.alarms.bloodPressure;
+    const confirmMs = rule.confirmWithinMinutes * 60_000;
     const atOrAbove160 = (r: VitalsFact | null) =>
       !!r && ((r.systolic ?? 0) >= rule.mediumAtOrAbove.systolic || (r.diastolic ?? 0) >= rule.mediumAtOrAbove.diastolic);
     const above180 = (r: VitalsFact | null) => !!r && ((r.systolic ?? 0) > rule.highAbove.systolic || (r.diastolic ?? 0) > rule.highAbove.diastolic);
-    const sedation = latest('moaas');
-    const dissociation = latest('cadss');
-    const respiration = latest('respiratory-depression');
-    const prohibited = new Set(params.prohibitedMedicationClasses.map((c) => c.toLowerCase()));
+    const sedation = latestAfterDose('moaas');
+    const dissociation = latestAfterDose('cadss');
+    const respiration = latestAfterDose('respiratory-depression');
+    const active = medications.filter((m) => !m.endedAt || m.endedAt.getTime() > context.now.getTime());
 
     return {
       ...emptyFacts(context.now, context.timezone),
@@ -100,6 +114,7 @@ export class RecordedFactsProvider implements FactsProvider {
         consentVersion: course.consentVersion,
         courseState: participant.courseState,
       },
+      sessionStartedAt: iso(session.startedAt),
       previousDoseAt: iso(previousDosing?.doseAt),
       lastPreparationEndedAt: iso(lastPreparation?.endedAt),
       checklists: lists,
@@ -118,8 +133,8 @@ export class RecordedFactsProvider implements FactsProvider {
       baselineVitals: baseline,
       latestVitals: latestBp,
       staff: staff.map((s) => ({ userId: s.userId, role: s.role as StaffRole })),
-      prohibitedMedications: medications
-        .filter((m) => m.drugClass && prohibited.has(m.drugClass.toLowerCase()))
+      prohibitedMedications: active
+        .filter((m) => m.drugClass && params.prohibitedMedicationClasses.some((c) => sameDrugClass(c, m.drugClass!)))
         .map((m) => `${m.name} (${m.drugClass})`),
       alarms: {
         // physiological alarms come with the alarm engine; until then BP is judged from the readings
@@ -127,7 +142,10 @@ export class RecordedFactsProvider implements FactsProvider {
         confirmedHigh: false,
         bpAtOrAbove160: atOrAbove160(latestBp),
         bpAbove180: above180(latestBp),
-        bpAtOrAbove160Confirmed: atOrAbove160(bp[0] ?? null) && atOrAbove160(bp[1] ?? null),
+        bpAtOrAbove160Confirmed:
+          atOrAbove160(bp[0] ?? null) &&
+          atOrAbove160(bp[1] ?? null) &&
+          new Date(bp[0].takenAt).getTime() - new Date(bp[1].takenAt).getTime() <= confirmMs,
       },
       assessments: {
         sedationResolved: sedation ? sedationResolved(sedation.result) : null,
@@ -152,18 +170,18 @@ export class RecordedFactsProvider implements FactsProvider {
   }
 }
 
-/** Cuff readings, newest first: systolic and diastolic paired by reading (or time), with the pulse then. */
+/**
+ * Cuff readings, newest first: a systolic value paired with the diastolic of the same reading,
+ * or, when one half was re-entered on its own, with the diastolic taken at the same time.
+ */
 function bloodPressureReadings(observations: Observation[]): VitalsFact[] {
-  const readings = new Map<string, VitalsFact>();
-  for (const o of observations) {
-    const key = o.readingId ?? o.takenAt.toISOString();
-    const r = readings.get(key) ?? { takenAt: o.takenAt.toISOString() };
-    if (o.code === 'SYSBP') r.systolic = o.value;
-    else if (o.code === 'DIABP') r.diastolic = o.value;
-    else r.heartRate = o.value;
-    readings.set(key, r);
+  const diastolic = observations.filter((o) => o.code === 'DIABP');
+  const readings: VitalsFact[] = [];
+  for (const sys of observations.filter((o) => o.code === 'SYSBP')) {
+    const dia =
+      (sys.readingId ? diastolic.find((d) => d.readingId === sys.readingId) : undefined) ??
+      diastolic.find((d) => d.takenAt.getTime() === sys.takenAt.getTime());
+    if (dia) readings.push({ takenAt: sys.takenAt.toISOString(), systolic: sys.value, diastolic: dia.value });
   }
-  return [...readings.values()]
-    .filter((r) => r.systolic !== undefined && r.diastolic !== undefined)
-    .sort((a, b) => new Date(b.takenAt).getTime() - new Date(a.takenAt).getTime());
+  return readings.sort((a, b) => new Date(b.takenAt).getTime() - new Date(a.takenAt).getTime());
 }

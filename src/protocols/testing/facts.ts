@@ -20,6 +20,7 @@ export function completeFacts(params: ProtocolParameters, now: string, timezone 
     now,
     timezone,
     participant: { childbearingPotential: true, consentVersion: params.consent.requiredVersion, courseState: 'treatment.dosing' },
+    sessionStartedAt: addMinutes(now, -90),
     previousDoseAt: null,
     lastPreparationEndedAt: addMinutes(now, -48 * 60),
     checklists: {
