@@ -1,3 +1,4 @@
+import { AdverseEvent as AdverseEventEntity } from '../src/modules/adverse-events/entities/adverse-event.entity';
 import { adminToken, bearer, createSite, createTestApp, createUser, TestApp } from './support/app';
 
 /**
@@ -33,7 +34,7 @@ type AdverseEvent = {
   reportDueAt: string | null;
   reportedAt: string | null;
   overdue: boolean;
-  confirmed: { by: string; printedName: string; meaning: string; at: string; signatureId: string } | null;
+  confirmed: { by: string; printedName: string; meaning: string; at: string; signatureId: string; valid: boolean; invalidReason: string | null } | null;
   indClocks: { days15: string | null; days7: string | null };
   corrected: boolean;
   voided: boolean;
@@ -204,6 +205,11 @@ describe('adverse events (e2e)', () => {
         [{ ...base, term: '  ' }, 'term'],
         [{ ...base, term: undefined }, 'term'],
         [{ ...base, serious: true }, 'serious'],
+        // ISO 8601 forms @IsDateString lets through but new Date() cannot read (they were a 500)
+        [{ ...base, onsetAt: '2026-W10-1' }, 'onsetAt'],
+        [{ ...base, awareAt: '2026-061' }, 'awareAt'],
+        [{ ...base, endAt: '2026-03-02T06:00:00,5Z' }, 'endAt'],
+        [{ ...base, onsetAt: '2026-03-02T06:00:00' }, 'onsetAt'],
       ];
       for (const [body, field] of cases) {
         const res = await record(body);
@@ -242,6 +248,8 @@ describe('adverse events (e2e)', () => {
     it('marks a serious event reported (audited, lateness kept) and refuses the others', async () => {
       const nonSerious = await t.http.post(`/api/v1/adverse-events/${headache.id}/report`).set(bearer(clin.token)).send({});
       expect({ status: nonSerious.status, type: nonSerious.body.type }).toEqual({ status: 409, type: '/problems/conflict' });
+      const weekDate = await t.http.post(`/api/v1/adverse-events/${hospital.id}/report`).set(bearer(clin.token)).send({ reportedAt: '2026-W10-1' });
+      expect({ status: weekDate.status, fields: Object.keys(weekDate.body.errors ?? {}) }).toEqual({ status: 400, fields: ['reportedAt'] });
       const future = await t.http.post(`/api/v1/adverse-events/${hospital.id}/report`).set(bearer(clin.token)).send({ reportedAt: plus(now(), HOUR) });
       expect(future.status).toBe(400);
 
@@ -271,7 +279,7 @@ describe('adverse events (e2e)', () => {
     it('signs grade and relatedness with the meaning approval', async () => {
       const res = await t.http.post(`/api/v1/adverse-events/${headache.id}/confirmations`).set(bearer(inv.token)).send({ password: inv.password, username: inv.username });
       const body: AdverseEvent = await ok(res, 201);
-      expect(body.confirmed).toEqual({ by: inv.id, printedName: 'Dr ae.inv', meaning: 'approval', at: now(), signatureId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(body.confirmed).toEqual({ by: inv.id, printedName: 'Dr ae.inv', meaning: 'approval', at: now(), signatureId: expect.stringMatching(/^[0-9a-f-]{36}$/), valid: true, invalidReason: null });
       expect(body.version).toBe(1);
       const entries = await audit(headache.id);
       expect(entries.map((e) => e.action).slice(0, 2)).toEqual(['adverse-event.confirmed', 'signature.applied']);
@@ -288,7 +296,8 @@ describe('adverse events (e2e)', () => {
       const endAt = ago(30);
       const body: AdverseEvent = await ok(await patch(headache.id, { endAt, outcome: 'RECOVERED/RESOLVED', reason: 'resolved after fluids', expectedVersion: 1 }));
       expect(body).toMatchObject({ endAt, outcome: 'RECOVERED/RESOLVED', corrected: true, version: 2, ctcaeGrade: 1 });
-      expect(body.confirmed).not.toBeNull();
+      // the signature covers term, grade and relatedness, not the record's version: it still checks
+      expect(body.confirmed).toMatchObject({ valid: true, invalidReason: null });
       const [entry] = await audit(headache.id);
       expect(entry).toMatchObject({
         action: 'adverse-event.corrected',
@@ -311,6 +320,20 @@ describe('adverse events (e2e)', () => {
       expect(reconfirmed.confirmed!.signatureId).not.toBe(signatureId);
       const related: AdverseEvent = await ok(await patch(headache.id, { relatedness: 'probable', reason: 'recurred on rechallenge' }, inv.token));
       expect(related.confirmed).toBeNull();
+    });
+
+    it('a grade or relatedness changed behind the API (in the database) reads as not confirmed', async () => {
+      const created: AdverseEvent = await ok(await record({ term: 'tachycardia', onsetAt: ago(20), awareAt: ago(10), seriousness: NOT_SERIOUS, relatedness: 'possible', ctcaeGrade: 1, ctcaeVersion: '5.0' }), 201);
+      const confirmed: AdverseEvent = await ok(await t.http.post(`/api/v1/adverse-events/${created.id}/confirmations`).set(bearer(inv.token)).send({ password: inv.password }), 201);
+      expect(confirmed.confirmed).toMatchObject({ valid: true });
+      const repo = t.dataSource.getRepository(AdverseEventEntity);
+      await repo.update({ id: created.id }, { ctcaeGrade: 3 });
+      const graded: AdverseEvent = (await get(created.id)).body;
+      expect(graded.confirmed).toMatchObject({ by: inv.id, valid: false, invalidReason: 'the record has changed since it was signed' });
+      await repo.update({ id: created.id }, { ctcaeGrade: 1, relatedness: 'related' });
+      expect((await get(created.id)).body.confirmed).toMatchObject({ valid: false });
+      await repo.update({ id: created.id }, { relatedness: 'possible' });
+      expect((await get(created.id)).body.confirmed).toMatchObject({ valid: true });
     });
 
     it('recomputes the report clock when seriousness changes', async () => {

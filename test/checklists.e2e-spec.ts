@@ -1,3 +1,5 @@
+import { QueryFailedError } from 'typeorm';
+import { problemFromDatabaseError } from '../src/database/database-errors';
 import type { Response } from 'supertest';
 import { ChecklistsService } from '../src/modules/checklists/checklists.service';
 import { ChecklistItem } from '../src/modules/checklists/entities/checklist-item.entity';
@@ -24,7 +26,7 @@ const PROBLEM = /^application\/problem\+json/;
 type User = { id: string; token: string; password: string; username: string };
 type Item = { key: string; label: string; required: boolean; appliesTo: string; valueKind: string; status: string; value: any; comment: string | null; recordedBy: string | null; recordedAt: string | null };
 type SignatureView = { id: string; userId: string; printedName: string; meaning: string; signedAt: string; valid: boolean; invalidReason: string | null; voidedAt: string | null; voidReason: string | null };
-type ChecklistView = { id: string; key: string; title: string; version: number; status: string; signed: boolean; signedAt: string | null; amendmentReason: string | null; items: Item[]; signatures: SignatureView[] };
+type ChecklistView = { id: string; key: string; title: string; version: number; rowVersion: number; status: string; signed: boolean; signedAt: string | null; amendmentReason: string | null; items: Item[]; signatures: SignatureView[] };
 type AuditView = { seq: number; action: string; entityType: string; entityId: string; userId: string | null; username: string | null; oldValue: any; newValue: any; reason: string | null };
 
 describe('session checklists and staff (e2e)', () => {
@@ -370,6 +372,51 @@ describe('session checklists and staff (e2e)', () => {
     expect((await t.app.get(ChecklistsService).factsForSession(sessionId))['pre-dose'].signed).toBe(false);
   });
 
+  it('a signature is tied to what the signer reviewed: expectedRowVersion that moved meanwhile is a 409 version-conflict', async () => {
+    const { sessionId } = await dosingSession();
+    await completePreDose(sessionId);
+    const reviewed = await checklist(sessionId, 'pre-dose');
+    expect(reviewed.rowVersion).toBeGreaterThan(1);
+    // someone else records a comment after the signer looked at the list
+    ok(await record(sessionId, 'pre-dose', 'room-ready', { status: 'done', comment: 'changed after review' }, clin2));
+    const changed = await checklist(sessionId, 'pre-dose');
+    expect(changed.rowVersion).toBe(reviewed.rowVersion + 1);
+    const stale = problem(
+      await sign(sessionId, 'pre-dose', clin, { username: clin.username, password: clin.password, meaning: 'authorship', expectedRowVersion: reviewed.rowVersion }),
+      409,
+      '/problems/version-conflict',
+    );
+    expect(stale.detail).toContain('changed since you reviewed it');
+    expect(await checklist(sessionId, 'pre-dose')).toMatchObject({ status: 'open', signatures: [], rowVersion: changed.rowVersion });
+    problem(await sign(sessionId, 'pre-dose', clin, { username: clin.username, password: clin.password, meaning: 'authorship', expectedRowVersion: 0 }), 400, '/problems/validation');
+    const signature = ok(await sign(sessionId, 'pre-dose', clin, { username: clin.username, password: clin.password, meaning: 'authorship', expectedRowVersion: changed.rowVersion }), 201);
+    expect(signature).toMatchObject({ meaning: 'authorship', valid: true });
+    // signing moves the row version too: a second signer reviews the signed list
+    const signed = await checklist(sessionId, 'pre-dose');
+    expect(signed.rowVersion).toBe(changed.rowVersion + 1);
+    problem(await sign(sessionId, 'pre-dose', inv, { username: inv.username, password: inv.password, meaning: 'approval', expectedRowVersion: changed.rowVersion }), 409, '/problems/version-conflict');
+    ok(await sign(sessionId, 'pre-dose', inv, { password: inv.password, meaning: 'approval', expectedRowVersion: signed.rowVersion }), 201);
+  });
+
+  it('a NUL character or an over-long string the database refuses is a 400, never a 500 (PostgreSQL 22021, 22001)', async () => {
+    const { sessionId } = await dosingSession();
+    const postgres = t.dataSource.options.type === 'postgres';
+    const nul = await record(sessionId, 'pre-dose', 'room-ready', { status: 'not_applicable', comment: 'a\u0000b' });
+    // SQLite stores the character; PostgreSQL text cannot hold it
+    if (postgres) problem(nul, 400, '/problems/validation');
+    else expect(nul.status).toBe(200);
+    const amend = await post(clin, `/sessions/${sessionId}/checklists/pre-dose/amendments`, { reason: 'x\u0000' });
+    expect(amend.status).toBeLessThan(500);
+
+    // the mapping itself, for both codes, whatever the engine of this run
+    for (const [code, detail] of [['22021', /cannot be stored/], ['22001', /longer than allowed/]] as const) {
+      const error = new QueryFailedError('UPDATE x', [], Object.assign(new Error('driver'), { code }));
+      const mapped = problemFromDatabaseError(error);
+      expect(mapped?.getStatus()).toBe(400);
+      expect(mapped?.problem).toMatchObject({ type: '/problems/validation', detail: expect.stringMatching(detail) });
+    }
+  });
+
   it('parallel writers: items recorded at once all land, and no edit slips in after a signature', async () => {
     const { sessionId } = await dosingSession();
     const recorded = await Promise.all(
@@ -439,12 +486,12 @@ describe('session checklists and staff (e2e)', () => {
       { userId: clin2.id, fullName: 'Dr cl.clin2', role: 'therapist', presentFrom: first },
     ]);
 
-    // an hour later clin2 leaves and the monitor comes in as attendant; the others keep their arrival time
+    // an hour later clin2 leaves and the monitor comes in as monitor; the others keep their arrival time
     t.clock.advance(60 * MIN);
     const second = iso();
-    const two = ok(await put(inv, staffPath, { present: [{ userId: clin.id, role: 'therapist' }, { userId: inv.id, role: 'prescriber' }, { userId: mon.id, role: 'attendant' }] }));
+    const two = ok(await put(inv, staffPath, { present: [{ userId: clin.id, role: 'therapist' }, { userId: inv.id, role: 'prescriber' }, { userId: mon.id, role: 'monitor' }] }));
     expect(two.present).toEqual([
-      { userId: mon.id, fullName: 'Dr cl.mon', role: 'attendant', presentFrom: second },
+      { userId: mon.id, fullName: 'Dr cl.mon', role: 'monitor', presentFrom: second },
       { userId: inv.id, fullName: 'Dr cl.inv', role: 'prescriber', presentFrom: first },
       { userId: clin.id, fullName: 'Dr cl.clin', role: 'therapist', presentFrom: first },
     ]);
@@ -456,7 +503,7 @@ describe('session checklists and staff (e2e)', () => {
     // the same list again changes nothing and writes nothing
     const before = (await audit('session', sessionId)).length;
     t.clock.advance(MIN);
-    expect(ok(await put(inv, staffPath, { present: [{ userId: mon.id, role: 'attendant' }, { userId: clin.id, role: 'therapist' }, { userId: inv.id, role: 'prescriber' }] }))).toEqual(two);
+    expect(ok(await put(inv, staffPath, { present: [{ userId: mon.id, role: 'monitor' }, { userId: clin.id, role: 'therapist' }, { userId: inv.id, role: 'prescriber' }] }))).toEqual(two);
     expect((await audit('session', sessionId)).length).toBe(before);
 
     // who was there when, for the staffing gates
@@ -466,7 +513,7 @@ describe('session checklists and staff (e2e)', () => {
       { userId: clin.id, role: 'therapist' },
       { userId: clin2.id, role: 'therapist' },
     ].sort((a, b) => a.role.localeCompare(b.role) || a.userId.localeCompare(b.userId)));
-    expect((await staff.presentAt(sessionId)).map((m) => m.role).sort()).toEqual(['attendant', 'prescriber', 'therapist']);
+    expect((await staff.presentAt(sessionId)).map((m) => m.role).sort()).toEqual(['monitor', 'prescriber', 'therapist']);
     expect(await staff.presentAt(sessionId, new Date(new Date(first).getTime() - MIN))).toEqual([]);
 
     // a user of another site, an unknown or disabled user, a duplicate or an unknown role: 400, nothing stored
@@ -480,6 +527,13 @@ describe('session checklists and staff (e2e)', () => {
     const disabled = await createUser(t, admin, 'cl.gone', ['clinician'], [siteA]);
     ok(await t.http.patch(`/api/v1/users/${disabled.id}`).set(bearer(admin)).send({ disabled: true }));
     problem(await put(clin, staffPath, { present: [{ userId: disabled.id, role: 'nurse' }] }), 400, '/problems/validation');
+    // only clinical staff take a clinical part: a monitor or an auditor as therapist or prescriber is refused with the reason
+    const monTherapist = problem(await put(clin, staffPath, { present: [{ userId: clin.id, role: 'therapist' }, { userId: mon.id, role: 'therapist' }] }), 400, '/problems/validation');
+    expect(monTherapist.errors).toEqual({ 'present.1.role': ['may only be held by a user with the role clinician or investigator; this user is monitor'] });
+    const audPrescriber = problem(await put(clin, staffPath, { present: [{ userId: aud.id, role: 'prescriber' }] }), 400, '/problems/validation');
+    expect(audPrescriber.errors['present.0.role'][0]).toContain('clinician or investigator');
+    problem(await put(clin, staffPath, { present: [{ userId: mon.id, role: 'attendant' }] }), 400, '/problems/validation');
+    problem(await put(clin, staffPath, { present: [{ userId: aud.id, role: 'monitor' }] }), 400, '/problems/validation');
     problem(await put(mon, staffPath, { present: [] }), 403, '/problems/forbidden');
     problem(await put(clinB, staffPath, { present: [] }), 404, '/problems/not-found');
     expect(ok(await get(clin, staffPath))).toEqual(two);
@@ -496,7 +550,7 @@ describe('session checklists and staff (e2e)', () => {
     expect(changes[1]).toMatchObject({ userId: inv.id });
     expect(changes[1].oldValue.present).toHaveLength(3);
     expect(changes[1].newValue.left).toEqual([{ userId: clin2.id, role: 'therapist' }]);
-    expect(changes[1].newValue.arrived).toEqual([{ userId: mon.id, role: 'attendant' }]);
+    expect(changes[1].newValue.arrived).toEqual([{ userId: mon.id, role: 'monitor' }]);
     expect(changes[2].newValue.present).toEqual([]);
     expect(ok(await get(aud, '/audit/verify')).valid).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { AdverseEvent } from '../src/modules/adverse-events/entities/adverse-event.entity';
 import { AssessmentsService } from '../src/modules/assessments/assessments.service';
+import { sameDrugClass } from '../src/modules/medications/medication-classes';
 import { MedicationsService } from '../src/modules/medications/medications.service';
 import { User as UserEntity } from '../src/modules/users/entities/user.entity';
 import { adminToken, bearer, createSite, createTestApp, createUser, TestApp } from './support/app';
@@ -33,6 +34,7 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
   let locked: User;
   let outsider: User;
   let auditor: User;
+  let monitor: User;
   let mdmaStudy: string;
   let eskStudy: string;
   let participants = 0;
@@ -101,6 +103,7 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
     locked = await user('rec.lockme', ['clinician']);
     outsider = await user('rec.outsider', ['clinician'], [otherSite]);
     auditor = await user('rec.auditor', ['auditor']);
+    monitor = await user('rec.monitor', ['monitor']);
     mdmaStudy = await study('REC-MDMA', 'mdma-ptsd');
     eskStudy = await study('REC-ESK', 'esketamine-rems');
   });
@@ -143,6 +146,26 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
       const nobody = await post(`/sessions/${s1.id}/doses`, clin.token, mdmaDose({ witness: { username: 'no.such.person', password: 'whatever-it-is' } }));
       expect(nobody.status).toBe(403);
 
+      // a witness is clinical staff: a monitor or an auditor of the site is refused with the reason, and audited
+      for (const u of [monitor, auditor]) {
+        const unfit = await post(`/sessions/${s1.id}/doses`, clin.token, mdmaDose({ witness: { username: u.username, password: u.password } }));
+        expect({ status: unfit.status, type: unfit.body.type }).toEqual({ status: 403, type: '/problems/forbidden' });
+        expect(unfit.body.detail).toContain('must be a clinician or investigator');
+        expect(unfit.body.errors['witness.username']).toEqual(['must hold the role clinician or investigator']);
+      }
+      const refusals = (await audit('session', s1.id)).filter((e) => e.action === 'dose.witness-refused' && e.newValue.reason === 'witness holds no clinical role');
+      expect(refusals.map((e) => e.newValue.witnessId).sort()).toEqual([monitor.id, auditor.id].sort());
+
+      // a dose time @IsDateString let through (week date, ordinal date, comma fraction) is a 400, not a 500
+      for (const administeredAt of ['2026-W10-1', '2026-061', '2026-03-02T07:00:00,5Z', '2026-03-02T07:00:00']) {
+        const bad = await post(`/sessions/${s1.id}/doses`, clin.token, mdmaDose({ administeredAt }));
+        expect({ administeredAt, status: bad.status, errors: bad.body.errors }).toEqual({
+          administeredAt,
+          status: 400,
+          errors: { administeredAt: ['administeredAt must be an ISO 8601 time with a zone, such as 2026-03-02T06:30:00Z'] },
+        });
+      }
+
       expect((await get(`/sessions/${s1.id}/doses`, clin.token)).body).toEqual([]);
       expect(await session(s1.id)).toMatchObject({ state: before.state, version: before.version, doseAt: null });
     });
@@ -168,7 +191,7 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
     });
 
     it('MDMA initial dose: witnessed, stored with the transition, audited; the session is dosed', async () => {
-      const at = iso(T0, -2);
+      const at = T0; // not before the session's START (T0): the dose.time gate refuses that
       const res = await post(`/sessions/${s1.id}/doses`, clin.token, mdmaDose({ administeredAt: at, substance: 'mdma', route: 'oral' }));
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
@@ -194,6 +217,9 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
       expect(recorded.newValue).toMatchObject({ sessionId: s1.id, kind: 'initial', amountMg: 80, lot: 'LOT-A', witnessedBy: clin2.id });
       // the witness authenticated: their earlier failed attempt no longer counts toward a lockout
       expect((await t.dataSource.getRepository(UserEntity).findOneByOrFail({ id: clin2.id })).failedLoginCount).toBe(0);
+      // ... and that change of the lockout counter is in the audit trail
+      const cleared = (await audit('user', clin2.id)).find((e) => e.action === 'dose.witness-authenticated')!;
+      expect(cleared).toMatchObject({ userId: clin2.id, oldValue: { failedAttempts: 1 }, newValue: { failedAttempts: 0 } });
     });
 
     it('MDMA supplemental: an investigator decision with a reason inside its window; a second one is refused (supplemental.once)', async () => {
@@ -267,6 +293,20 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
         expect((await patch(`/sessions/${s1.id}/doses/00000000-0000-4000-8000-000000000000`, clin.token, { lot: 'LOT-C', reason: 'x' })).status).toBe(404);
         expect((await patch(`/sessions/${s1.id}/doses/not-a-uuid`, clin.token, { lot: 'LOT-C', reason: 'x' })).status).toBe(400);
         expect((await patch(url, auditor.token, { lot: 'LOT-C', reason: 'x' })).status).toBe(403);
+      });
+
+      it('refuses to correct the dose time or amount (409): they drive the protocol and are recorded through the gated dose only', async () => {
+        const url = `/sessions/${s1.id}/doses/${initialId}`;
+        const before = (await get(`/sessions/${s1.id}/doses`, clin.token)).body.find((d: { id: string }) => d.id === initialId);
+        for (const body of [{ administeredAt: iso(T0, -30) }, { amountMg: 120 }, { administeredAt: iso(T0, -30), amountMg: 120, lot: 'LOT-Q' }]) {
+          const res = await patch(url, clin.token, { ...body, reason: 'the time was wrong' });
+          expect({ status: res.status, type: res.body.type }).toEqual({ status: 409, type: '/problems/conflict' });
+          expect(res.body.detail).toContain('drive the protocol (timers, windows, minimum monitoring)');
+          expect(res.body.detail).toContain('gated dose');
+        }
+        const malformed = await patch(url, clin.token, { administeredAt: '2026-W10-1', reason: 'x' });
+        expect(malformed.status).toBe(400);
+        expect((await get(`/sessions/${s1.id}/doses`, clin.token)).body.find((d: { id: string }) => d.id === initialId)).toEqual(before);
       });
 
       it('two concurrent corrections of one version: one 200, one 409 version-conflict', async () => {
@@ -405,6 +445,11 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
       expect(noIndication.body.errors.indication).toBeDefined();
       expect((await post(`/sessions/${s.id}/medications`, clin.token, med({ category: 'prn' }))).status).toBe(400);
       expect((await post(`/sessions/${s.id}/medications`, clin.token, med({ givenAt: iso(t.clock.now().toISOString(), 30) }))).status).toBe(400);
+      for (const givenAt of ['2026-W10-1', '2026-061', '2026-03-04T07:00:00,5Z']) {
+        const bad = await post(`/sessions/${s.id}/medications`, clin.token, med({ givenAt }));
+        expect({ givenAt, status: bad.status, fields: Object.keys(bad.body.errors ?? {}) }).toEqual({ givenAt, status: 400, fields: ['givenAt'] });
+      }
+      expect((await post(`/sessions/${s.id}/medications`, clin.token, med({ endedAt: '2026-W10-1' }))).status).toBe(400);
     });
 
     it('activeClasses lists the drug classes of non-voided medications, for the prohibited-medication check', async () => {
@@ -418,6 +463,27 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
       expect(await meds.activeClasses(s.participantId, t.clock.now())).toEqual(['benzodiazepine']);
       const corrected = await patch(`/sessions/${s.id}/medications/${concomitant.body.id}`, clin.token, { doseText: '30 mg', reason: 'x' });
       expect(corrected.status).toBe(409);
+    });
+
+    it('activeClasses: one class however it is spelt (MAOIs = MAOI, case-insensitive), medications ended before the time left out', async () => {
+      expect(sameDrugClass('MAOIs', 'MAOI')).toBe(true);
+      expect(sameDrugClass('maoi', 'MAOI')).toBe(true);
+      expect(sameDrugClass('benzodiazepines', 'Benzodiazepine')).toBe(true);
+      expect(sameDrugClass(' SSRIs ', 'ssri')).toBe(true);
+      expect(sameDrugClass('MAOI', 'SSRI')).toBe(false);
+      expect(sameDrugClass('', '')).toBe(false);
+
+      const meds = t.app.get(MedicationsService);
+      const other = await dosingSession(mdmaStudy);
+      const now = t.clock.now().toISOString();
+      const add = async (over: Record<string, unknown>) =>
+        expect((await post(`/sessions/${other.id}/medications`, clin.token, med({ category: 'concomitant', indication: 'depression', ...over }))).status).toBe(201);
+      await add({ name: 'phenelzine', doseText: '15 mg', drugClass: 'MAOIs', givenAt: iso(now, -60 * 24 * 30) });
+      await add({ name: 'tranylcypromine', doseText: '10 mg', drugClass: 'maoi', givenAt: iso(now, -60 * 24 * 20) });
+      await add({ name: 'diazepam', doseText: '5 mg', drugClass: 'Benzodiazepines', givenAt: iso(now, -60 * 24 * 10), endedAt: iso(now, -60 * 24 * 2) });
+      expect(await meds.activeClasses(other.participantId, t.clock.now())).toEqual(['MAOIs']);
+      // three days ago the benzodiazepine was still taken
+      expect(await meds.activeClasses(other.participantId, new Date(iso(now, -60 * 24 * 3)))).toEqual(['MAOIs', 'Benzodiazepines']);
     });
 
     it('a correction may change the adverse-event link (checked again) and is audited with old and new values', async () => {
@@ -470,6 +536,10 @@ describe('clinical records: doses, medications, assessments, corrections (e2e)',
       expect(unknown.status).toBe(400);
       expect(unknown.body.errors.instrument).toBeDefined();
       expect((await post(`/sessions/${s.id}/assessments`, clin.token, { instrument: 'suds' })).status).toBe(400);
+      for (const takenAt of ['2026-W10-1', '2026-061', '2026-03-05T07:00:00,5Z']) {
+        const bad = await post(`/sessions/${s.id}/assessments`, clin.token, { instrument: 'suds', result: { score: 3 }, takenAt });
+        expect({ takenAt, status: bad.status, fields: Object.keys(bad.body.errors ?? {}) }).toEqual({ takenAt, status: 400, fields: ['takenAt'] });
+      }
       expect((await get(`/sessions/${s.id}/assessments`, clin.token)).body).toEqual([]);
     });
 

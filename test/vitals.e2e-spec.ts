@@ -200,6 +200,12 @@ describe('vitals by hand (e2e)', () => {
         { code: 'BP', value: 120, systolic: 120, diastolic: 80, unit: 'mm[Hg]', takenAt: ago(1) },
         { code: 'PULSE', value: 72, systolic: 120, unit: '/min', takenAt: ago(1) },
         { code: 'PULSE', value: 72, unit: '/min', takenAt: 'yesterday' },
+        // ISO 8601 forms @IsDateString lets through but new Date() cannot read (they were a 500)
+        { code: 'PULSE', value: 72, unit: '/min', takenAt: '2026-W10-1' },
+        { code: 'PULSE', value: 72, unit: '/min', takenAt: '2026-061' },
+        { code: 'BP', systolic: 120, diastolic: 80, unit: 'mm[Hg]', takenAt: '2026-03-02T06:00:00,5Z' },
+        { code: 'PULSE', value: 72, unit: '/min', takenAt: '2026-03-02T06:00:00' },
+        { code: 'PULSE', value: 72, unit: '/min', takenAt: '2026-02-30T06:00:00Z' },
         { code: 'PULSE', value: 72, unit: '/min' },
         { code: 'PULSE', value: 72, unit: '/min', takenAt: ago(1), extra: true },
       ];
@@ -303,7 +309,7 @@ describe('vitals by hand (e2e)', () => {
       const [hr]: Vital[] = await ok(await post(clin.token, { code: 'HR', value: 190, unit: '/min', takenAt: ago(3) }), 201);
       const send = (value: number, token: string) =>
         t.http.patch(`/api/v1/sessions/${sessionId}/vitals/${hr.id}`).set(bearer(token)).send({ value, reason: 'typo', expectedVersion: 1 });
-      const results = await Promise.all([send(90, clin.token), send(91, inv.token), send(92, monitor.token)]);
+      const results = await Promise.all([send(90, clin.token), send(91, inv.token), send(92, clin.token)]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
       const winner = results.find((r) => r.status === 200)!.body as Vital;
       expect((await t.http.get(`/api/v1/sessions/${sessionId}/vitals/${hr.id}`).set(bearer(clin.token))).body).toMatchObject({ value: winner.value, version: 2 });
@@ -329,6 +335,16 @@ describe('vitals by hand (e2e)', () => {
       const entries = await audit(temp.id);
       expect(entries.map((e) => e.action)).toEqual(['vitals.voided', 'vitals.recorded']);
       expect(entries[0]).toMatchObject({ reason: 'entered for the wrong participant', oldValue: { voided: false, value: 39.4, version: 1 }, newValue: { voided: true, version: 2 } });
+    });
+
+    it('corrections and voids are for clinicians and investigators: a monitor records but cannot change a record (403)', async () => {
+      const [spo2]: Vital[] = await ok(await post(monitor.token, { code: 'OXYSAT', value: 97, unit: '%', takenAt: ago(2) }), 201);
+      const patched = await t.http.patch(`/api/v1/sessions/${sessionId}/vitals/${spo2.id}`).set(bearer(monitor.token)).send({ value: 98, reason: 'misread' });
+      expect(patched.status).toBe(403);
+      const voided = await t.http.post(`/api/v1/sessions/${sessionId}/vitals/${spo2.id}/void`).set(bearer(monitor.token)).send({ reason: 'wrong participant' });
+      expect(voided.status).toBe(403);
+      expect((await all()).find((v) => v.id === spo2.id)).toMatchObject({ value: 97, corrected: false, voided: false, version: 1 });
+      expect(await ok(await t.http.patch(`/api/v1/sessions/${sessionId}/vitals/${spo2.id}`).set(bearer(clin.token)).send({ value: 98, reason: 'misread' }))).toMatchObject({ value: 98, version: 2 });
     });
 
     it('answers 404 for a record of another session or site, and 403 to auditors', async () => {
@@ -397,7 +413,7 @@ describe('vitals by hand (e2e)', () => {
     });
 
     it('refuses a bad query with 400', async () => {
-      for (const q of ['?code=GLUCOSE', '?limit=0', '?limit=1001', '?from=today', '?cursor=not*a*cursor', '?cursor=bm90LWEtY3Vyc29y']) {
+      for (const q of ['?code=GLUCOSE', '?limit=0', '?limit=1001', '?from=today', '?from=2026-W10-1', '?to=2026-061', '?from=2026-03-02T06:00:00,5Z', '?cursor=not*a*cursor', '?cursor=bm90LWEtY3Vyc29y']) {
         const res = await list(q, clin.token, listSession);
         expect({ q, status: res.status, type: res.body.type }).toEqual({ q, status: 400, type: '/problems/validation' });
       }

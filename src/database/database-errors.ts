@@ -21,6 +21,12 @@ export function problemFromDatabaseError(error: unknown): ProblemException | und
   if (code === '22P02' || code === '22007' || code === '22008' || code === '22003') {
     return new ProblemException(ProblemType.validation, 'A value has the wrong format');
   }
+  // 22021: a character the encoding cannot hold (NUL in text), 22P05 the same in JSON;
+  // 22001: a string longer than its column
+  if (code === '22021' || code === '22P05') {
+    return new ProblemException(ProblemType.validation, 'A text value contains a character that cannot be stored (such as NUL)');
+  }
+  if (code === '22001') return new ProblemException(ProblemType.validation, 'A text value is longer than allowed');
   if (code === '40001' || code === '40P01') {
     return new ProblemException(ProblemType.versionConflict, 'Another change was made at the same time; try again');
   }

@@ -70,13 +70,17 @@ function auditImage(ae: AdverseEvent, fields: readonly string[] = [...CLINICAL_F
   return image;
 }
 
+/**
+ * The signed content is the confirmed facts themselves, not the record's version: a correction of
+ * other fields (end, outcome) keeps the confirmation, a change of these (through the API, which
+ * voids it, or behind its back in the database) makes the signature check fail.
+ */
 const signedContent = (ae: AdverseEvent) => ({
   id: ae.id,
   term: ae.term,
   ctcaeGrade: ae.ctcaeGrade,
   ctcaeVersion: ae.ctcaeVersion,
   relatedness: ae.relatedness,
-  version: ae.version,
 });
 
 /**
@@ -106,6 +110,13 @@ export class AdverseEventsService {
 
   private async view(row: AdverseEvent) {
     return (await this.views([row]))[0];
+  }
+
+  /** Whether the confirmation still holds for the record as it reads now (signature intact, content unchanged). */
+  private confirmationCheck(ae: AdverseEvent, signature?: Signature): { valid: boolean; invalidReason: string | null } {
+    if (!signature) return { valid: false, invalidReason: 'the signature is missing' };
+    const check = this.signatures.check(signature, { type: RECORD_TYPE, id: ae.id, content: signedContent(ae) });
+    return { valid: check.valid, invalidReason: check.valid ? null : (check.reason ?? 'invalid') };
   }
 
   private toView(ae: AdverseEvent, now: Date, signature?: Signature) {
@@ -146,15 +157,7 @@ export class AdverseEventsService {
       reportDueAt: ae.reportDueAt?.toISOString() ?? null,
       reportedAt: ae.reportedAt?.toISOString() ?? null,
       overdue: !voided && ae.reportDueAt !== null && ae.reportedAt === null && ae.reportDueAt.getTime() < now.getTime(),
-      confirmed: ae.confirmedBy
-        ? {
-            by: ae.confirmedBy,
-            printedName: signature?.printedName ?? null,
-            meaning: signature?.meaning ?? null,
-            at: ae.confirmedAt?.toISOString() ?? null,
-            signatureId: ae.confirmationSignatureId,
-          }
-        : null,
+      confirmed: ae.confirmedBy ? { ...this.confirmationCheck(ae, signature), by: ae.confirmedBy, printedName: signature?.printedName ?? null, meaning: signature?.meaning ?? null, at: ae.confirmedAt?.toISOString() ?? null, signatureId: ae.confirmationSignatureId } : null,
       indClocks: {
         days15: indRelevant ? new Date(ae.awareAt.getTime() + 15 * DAY_MS).toISOString() : null,
         days7: indRelevant && fatalOrLifeThreatening ? new Date(ae.awareAt.getTime() + 7 * DAY_MS).toISOString() : null,
@@ -448,7 +451,7 @@ export class AdverseEventsService {
         entityType: RECORD_TYPE,
         entityId: current.id,
         old: { confirmedBy: null },
-        new: { confirmedBy: signer.userId, confirmedAt: now.toISOString(), signatureId: signature.id, ...signedContent(current) },
+        new: { confirmedBy: signer.userId, confirmedAt: now.toISOString(), signatureId: signature.id, ...signedContent(current), version: current.version },
       });
       return manager.findOneOrFail(AdverseEvent, { where: { id: current.id } });
     });

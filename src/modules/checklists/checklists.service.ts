@@ -170,6 +170,8 @@ export class ChecklistsService implements OnModuleInit {
       key: list.key,
       title: list.title,
       version: list.version,
+      /** Moves with every change of this version (an item, a signature): what a signer reviewed. */
+      rowVersion: list.rowVersion,
       status: list.status,
       signed: list.status === 'signed' && shown.some((s) => s.valid),
       signedAt: list.signedAt?.toISOString() ?? null,
@@ -244,11 +246,13 @@ export class ChecklistsService implements OnModuleInit {
     const session = await this.sessions.get(sessionId, auth);
     const participant = await this.uow.reader.findOneOrFail(Participant, { where: { id: session.participantId } });
     const seen = await this.current(this.uow.reader, session.id, key, false);
+    this.assertReviewed(seen, dto.expectedRowVersion);
     this.assertComplete(seen, participant);
     const signer = await this.signatures.authenticate({ callerId: auth.userId, authSessionId: auth.sessionId, password: dto.password, username: dto.username });
     const signature = await this.uow.run(async (manager) => {
       const list = await this.current(manager, session.id, key);
       if (list.id !== seen.id) throw versionConflict('The checklist was amended meanwhile; review the new version and sign again');
+      this.assertReviewed(list, dto.expectedRowVersion);
       this.assertComplete(list, participant);
       const mine = await manager.find(Signature, { where: { recordType: CHECKLIST_RECORD, recordId: list.id, userId: auth.userId, meaning: dto.meaning } });
       if (mine.some((s) => !s.voidedAt)) throw conflict(`You have already signed this checklist version with the meaning ${dto.meaning}`);
@@ -267,6 +271,14 @@ export class ChecklistsService implements OnModuleInit {
       return applied;
     });
     return { checklistId: seen.id, key: seen.key, version: seen.version, ...signatureView(signature, { valid: true }) };
+  }
+
+  /** The signer signs what they reviewed: a checklist changed since (another rowVersion) is refused. */
+  private assertReviewed(list: Checklist, expectedRowVersion: number | undefined): void {
+    if (expectedRowVersion === undefined || expectedRowVersion === list.rowVersion) return;
+    throw versionConflict(
+      `The checklist changed since you reviewed it (row version ${expectedRowVersion}, now ${list.rowVersion}); review it again and sign`,
+    );
   }
 
   /** Reopens a signed checklist as a new open version with the recorded values; its signatures are voided. */

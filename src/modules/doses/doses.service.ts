@@ -11,6 +11,7 @@ import { correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } 
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/entities/user.entity';
+import type { Role } from '../users/roles';
 import { CorrectDoseDto, CreateDoseDto, DoseKind, WitnessDto } from './dto/dose.dto';
 import { Dose } from './entities/dose.entity';
 
@@ -31,6 +32,9 @@ export const doseView = (d: Dose) => ({
   recordedAt: d.recordedAt.toISOString(),
   ...correctionView(d),
 });
+
+/** Who may witness a dose: clinical staff, not a monitor or auditor. */
+const WITNESS_ROLES: readonly Role[] = ['clinician', 'investigator'];
 
 const DOSE: RecordKind<Dose> = { entity: Dose, type: 'dose', label: 'Dose' };
 
@@ -122,9 +126,9 @@ export class DosesService {
   }
 
   /**
-   * Corrects the written record only. The machine is not run again: the session's state, doseAt
-   * and total dose stay as the gate accepted them, so a corrected amount or time is a matter for
-   * the record (and, where it matters clinically, a deviation), not a new protocol step.
+   * Corrects the written record only (lot, kit number). The dose time and amount drive the
+   * protocol — timers, windows, minimum monitoring — so they are refused here (409): they are
+   * recorded only through the gated dose, and the machine is never run again by a correction.
    */
   async correct(sessionId: string, doseId: string, dto: CorrectDoseDto, auth: AuthContext) {
     const session = await this.sessions.get(sessionId, auth);
@@ -132,16 +136,20 @@ export class DosesService {
     if (fixed.length) {
       throw invalid('kind and deviceSeq cannot be corrected: they are the protocol step the dose was accepted as; void the dose instead', Object.fromEntries(fixed.map((k) => [k, ['cannot be corrected']])));
     }
+    const gated = (['administeredAt', 'amountMg'] as const).filter((k) => dto[k] !== undefined);
+    if (gated.length) {
+      throw new ProblemException(
+        ProblemType.conflict,
+        `${gated.join(' and ')} cannot be corrected: the dose time and amount drive the protocol (timers, windows, minimum monitoring) ` +
+          'and are recorded only through the gated dose; void the dose and record it again, or document a deviation',
+        { errors: Object.fromEntries(gated.map((k) => [k, ['drives the protocol and cannot be corrected']])) },
+      );
+    }
     const changes: Partial<Dose> = {
-      amountMg: dto.amountMg,
       lot: dto.lot?.trim(),
       kitNumber: dto.kitNumber === undefined ? undefined : dto.kitNumber?.trim() || null,
-      administeredAt: dto.administeredAt === undefined ? undefined : new Date(dto.administeredAt),
     };
     const now = this.clock.now();
-    if (changes.administeredAt && changes.administeredAt.getTime() > now.getTime() + 60_000) {
-      throw invalid('A dose cannot be recorded as given in the future', { administeredAt: ['is in the future'] });
-    }
     const { record } = await this.uow.run((manager) =>
       correctRecord(manager, this.audit, DOSE, { sessionId: session.id, recordId: doseId, reason: dto.reason, expectedVersion: dto.expectedVersion, actor: actorOf(auth), now }, changes),
     );
@@ -198,13 +206,35 @@ export class DosesService {
       await this.audit.recordAlone({ ...refusal, action: 'dose.witness-refused', new: { reason: 'witness not staff of the site', witnessId: user.id } });
       throw witnessRefused("The witness must be staff of this session's site", 'witness.username', 'not staff of this site');
     }
+    if (!user.roles.some((r) => WITNESS_ROLES.includes(r))) {
+      await this.audit.recordAlone({ ...refusal, action: 'dose.witness-refused', new: { reason: 'witness holds no clinical role', witnessId: user.id, roles: user.roles } });
+      throw witnessRefused(
+        `The witness must be a clinician or investigator; ${user.username} is ${user.roles.join(', ') || 'without a role'}`,
+        'witness.username',
+        'must hold the role clinician or investigator',
+      );
+    }
     await this.auth.assertNotLocked(user, 'dose.witness-refused');
     if (!(await verifyPassword(user.passwordHash, witness.password))) {
       // audited as the witness's failure and counted toward their lockout (423 when it locks)
       await this.auth.registerFailure(user, 'dose.witness-failed', `wrong witness password for a dose in session ${session.id} recorded by ${auth.username}`);
       throw witnessRefused('The witness could not be authenticated: the password is not correct', 'witness.password', 'is not correct');
     }
-    if (user.failedLoginCount > 0) await this.uow.run((m) => m.update(User, { id: user.id }, { failedLoginCount: 0 }));
+    if (user.failedLoginCount > 0) {
+      // the witness proved their password: earlier failures no longer count toward a lockout (audited like a login)
+      await this.uow.run(async (manager) => {
+        await manager.update(User, { id: user.id }, { failedLoginCount: 0 });
+        await this.audit.record(manager, {
+          actor: { userId: user.id, username: user.username },
+          action: 'dose.witness-authenticated',
+          entityType: 'user',
+          entityId: user.id,
+          old: { failedAttempts: user.failedLoginCount },
+          new: { failedAttempts: 0 },
+          reason: `witnessed a dose in session ${session.id} recorded by ${auth.username}`,
+        });
+      });
+    }
     if (user.mustChangePassword) {
       await this.audit.recordAlone({ ...refusal, action: 'dose.witness-refused', new: { reason: 'witness password set by an administrator', witnessId: user.id } });
       throw forbidden('The witness must first replace the one-time password an administrator set');

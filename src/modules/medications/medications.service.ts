@@ -10,6 +10,7 @@ import { correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } 
 import { SessionsService } from '../sessions/sessions.service';
 import { CorrectMedicationDto, CreateMedicationDto } from './dto/medication.dto';
 import { Medication } from './entities/medication.entity';
+import { distinctDrugClasses } from './medication-classes';
 
 export const medicationView = (m: Medication) => ({
   id: m.id,
@@ -163,8 +164,9 @@ export class MedicationsService {
       where: { participantId, voidedAt: IsNull(), drugClass: Not(IsNull()), givenAt: LessThanOrEqual(at) },
       order: { givenAt: 'ASC' },
     });
+    // a medication ended before `at` is no longer taken; one class is listed once however it was spelt
     const classes = rows.filter((m) => !m.endedAt || m.endedAt.getTime() >= at.getTime()).map((m) => m.drugClass!);
-    return [...new Set(classes)];
+    return distinctDrugClasses(classes);
   }
 
   private checkTimes(givenAt: Date, endedAt: Date | null, now: Date): void {

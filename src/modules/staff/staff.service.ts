@@ -9,6 +9,7 @@ import { AuthContext, actorOf } from '../auth/auth-context';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/entities/user.entity';
+import type { Role } from '../users/roles';
 import { PutStaffDto } from './dto/staff.dto';
 import { StaffPresence } from './entities/staff-presence.entity';
 
@@ -16,6 +17,10 @@ export interface StaffMember {
   userId: string;
   role: StaffRole;
 }
+
+/** The user roles that may take a staff role in the room: clinical staff, and monitors as monitors. */
+const CLINICAL_ROLES: readonly Role[] = ['clinician', 'investigator'];
+const STAFF_ROLE_HOLDERS: Partial<Record<StaffRole, readonly Role[]>> = { monitor: ['clinician', 'investigator', 'monitor'] };
 
 const keyOf = (m: StaffMember) => `${m.userId}:${m.role}`;
 const byRoleThenUser = (a: StaffMember, b: StaffMember) => a.role.localeCompare(b.role) || a.userId.localeCompare(b.userId);
@@ -104,16 +109,30 @@ export class StaffService {
     };
   }
 
-  /** Everyone named must be an active user assigned to the session's site. */
+  /**
+   * Everyone named must be an active user assigned to the session's site, and hold a clinical
+   * role for the part they are listed in: the 'monitor' staff role may be held by a monitor
+   * user, every other staff role (therapist, prescriber, ...) needs a clinician or investigator.
+   */
   private async assertStaffOfSite(manager: EntityManager, present: StaffMember[], siteId: string): Promise<void> {
     const ids = [...new Set(present.map((m) => m.userId))];
     const users = ids.length ? await manager.find(User, { where: { id: In(ids) }, relations: { siteLinks: true } }) : [];
-    const eligible = new Set(users.filter((u) => !u.disabled && u.siteLinks.some((l) => l.siteId === siteId)).map((u) => u.id));
+    const eligible = new Map(users.filter((u) => !u.disabled && u.siteLinks.some((l) => l.siteId === siteId)).map((u) => [u.id, u]));
     const errors: Record<string, string[]> = {};
     present.forEach((m, i) => {
-      if (!eligible.has(m.userId)) errors[`present.${i}.userId`] = ["is not an active user of this session's site"];
+      const user = eligible.get(m.userId);
+      if (!user) {
+        errors[`present.${i}.userId`] = ["is not an active user of this session's site"];
+        return;
+      }
+      const allowed = STAFF_ROLE_HOLDERS[m.role] ?? CLINICAL_ROLES;
+      if (!user.roles.some((r) => allowed.includes(r))) {
+        errors[`present.${i}.role`] = [`may only be held by a user with the role ${allowed.join(' or ')}; this user is ${user.roles.join(', ') || 'without a role'}`];
+      }
     });
-    if (Object.keys(errors).length) throw invalid('Staff present must be active users of the session\'s site', errors);
+    if (Object.keys(errors).length) {
+      throw invalid("Staff present must be active users of the session's site who hold a clinical role for their part", errors);
+    }
   }
 
   /** Two concurrent changes of one session's staff run one after the other (PostgreSQL; SQLite has its write lock). */

@@ -8,7 +8,9 @@ import { CLINICAL_READERS } from '../users/roles';
 import { CorrectVitalDto, RecordVitalDto, VitalsQuery, VoidRecordDto } from './dto/vitals.dto';
 import { VitalsService } from './vitals.service';
 
+/** Monitors may record what they measure; correcting or voiding a record is for clinical staff. */
 const RECORDERS = ['investigator', 'clinician', 'monitor'] as const;
+const CORRECTORS = ['investigator', 'clinician'] as const;
 
 @ApiTags('vitals')
 @ApiBearerAuth()
@@ -38,13 +40,13 @@ export class VitalsController {
   }
 
   @Patch(':recordId')
-  @Roles(...RECORDERS)
+  @Roles(...CORRECTORS)
   correct(@Param('id', ParseUUIDPipe) id: string, @Param('recordId', ParseUUIDPipe) recordId: string, @Body() dto: CorrectVitalDto, @CurrentAuth() auth: AuthContext) {
     return this.vitals.correct(id, recordId, dto, auth);
   }
 
   @Post(':recordId/void')
-  @Roles(...RECORDERS)
+  @Roles(...CORRECTORS)
   @HttpCode(200)
   void(@Param('id', ParseUUIDPipe) id: string, @Param('recordId', ParseUUIDPipe) recordId: string, @Body() dto: VoidRecordDto, @CurrentAuth() auth: AuthContext) {
     return this.vitals.void(id, recordId, dto, auth);

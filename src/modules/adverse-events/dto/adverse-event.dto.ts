@@ -1,8 +1,9 @@
+import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsDateString,
+
   IsIn,
   IsInt,
   IsObject,
@@ -83,16 +84,16 @@ export class CreateAdverseEventDto {
   dictionaryVersion?: string | null;
 
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   onsetAt: string;
 
   @ApiProperty({ format: 'date-time', description: 'when the site became aware: starts the SAE report clock' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   awareAt: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   endAt?: string | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 5, description: 'CTCAE grade' })
@@ -146,9 +147,9 @@ export class UpdateAdverseEventDto {
   @ApiPropertyOptional() @NotNullIfGiven() @IsString() @Matches(/\S/, { message: 'term must not be blank' }) @MaxLength(300) term?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) codedTerm?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) dictionaryVersion?: string | null;
-  @ApiPropertyOptional({ format: 'date-time' }) @NotNullIfGiven() @IsDateString({ strict: true }) onsetAt?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @NotNullIfGiven() @IsDateString({ strict: true }) awareAt?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsDateString({ strict: true }) endAt?: string | null;
+  @ApiPropertyOptional({ format: 'date-time' }) @NotNullIfGiven() @IsInstant() onsetAt?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @NotNullIfGiven() @IsInstant() awareAt?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsInstant() endAt?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(5) ctcaeGrade?: number | null;
   @ApiPropertyOptional() @IsOptional() @Matches(/^\S{1,16}$/, { message: 'ctcaeVersion must be a version such as 5.0' }) ctcaeVersion?: string | null;
 
@@ -208,7 +209,7 @@ export class ConfirmAdverseEventDto {
 export class ReportAdverseEventDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'when it was sent to the sponsor (default: now)' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   reportedAt?: string;
 }
 

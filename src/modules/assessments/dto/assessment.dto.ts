@@ -1,5 +1,6 @@
+import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsDateString, IsDefined, IsIn, IsObject, IsOptional, ValidateIf } from 'class-validator';
+import { Allow, IsDefined, IsIn, IsObject, IsOptional, ValidateIf } from 'class-validator';
 import { ASSESSMENT_INSTRUMENTS, type AssessmentInstrument } from '../../../protocols/assessments';
 import { RecordChangeDto } from '../../records/corrections';
 
@@ -15,7 +16,7 @@ export class CreateAssessmentDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'defaults to now' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   takenAt?: string;
 }
 
@@ -27,7 +28,7 @@ export class CorrectAssessmentDto extends RecordChangeDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @ValidateIf((_, v) => v !== undefined)
-  @IsDateString({ strict: true })
+  @IsInstant()
   takenAt?: string;
 
   /** Accepted only to be refused with a clear reason. */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Allow, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { SIGNATURE_MEANINGS, type SignatureMeaning } from '../../signatures/entities/signature.entity';
 import type { RecordedStatus } from '../checklist-rules';
 
@@ -41,6 +41,14 @@ export class SignChecklistDto {
   @IsString()
   @MaxLength(64)
   username?: string;
+
+  @ApiPropertyOptional({
+    description: "the checklist's rowVersion the signer reviewed; when it moved meanwhile the signature is refused (409 version-conflict)",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedRowVersion?: number;
 }
 
 export class AmendChecklistDto {

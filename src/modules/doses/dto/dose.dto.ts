@@ -1,8 +1,9 @@
+import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   Allow,
-  IsDateString,
+
   IsDefined,
   IsIn,
   IsInt,
@@ -72,7 +73,7 @@ export class CreateDoseDto {
   kitNumber?: string | null;
 
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   administeredAt: string;
 
   @ApiProperty({ enum: DOSE_KINDS, description: 'initial -> DOSE_INITIAL, supplemental -> DOSE_SUPPLEMENTAL, device -> DOSE_DEVICE' })
@@ -123,7 +124,7 @@ export class CorrectDoseDto extends RecordChangeDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @ValidateIf(present)
-  @IsDateString({ strict: true })
+  @IsInstant()
   administeredAt?: string;
 
   /** Accepted only to be refused with a clear reason. */

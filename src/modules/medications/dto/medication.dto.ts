@@ -1,5 +1,6 @@
+import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { RecordChangeDto } from '../../records/corrections';
 
 export const MEDICATION_CATEGORIES = ['rescue', 'concomitant'] as const;
@@ -28,12 +29,12 @@ export class CreateMedicationDto {
   route: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   givenAt: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'for a concomitant medication that was stopped' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   endedAt?: string | null;
 
   @ApiProperty({ example: 'acute anxiety' })
@@ -83,12 +84,12 @@ export class CorrectMedicationDto extends RecordChangeDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @ValidateIf(present)
-  @IsDateString({ strict: true })
+  @IsInstant()
   givenAt?: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   endedAt?: string | null;
 
   @ApiPropertyOptional()

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsInstant } from '../../../common/validation';
 import { PHASES, type Phase } from '../../../protocols/types';
 
 export class CreateSessionDto {
@@ -9,7 +10,7 @@ export class CreateSessionDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   scheduledAt?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'defaults to the caller when an investigator' })

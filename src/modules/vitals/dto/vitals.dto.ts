@@ -1,5 +1,6 @@
+import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../common/pagination';
 import { VITAL_CODES } from '../../../protocols/vital-signs';
 
@@ -38,7 +39,7 @@ export class RecordVitalDto {
   unit: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   takenAt: string;
 }
 
@@ -50,12 +51,12 @@ export class VitalsQuery extends PageQuery {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'taken at or after' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'taken at or before' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   to?: string;
 
   @ApiPropertyOptional({ description: 'from X-Next-Cursor' })
@@ -72,7 +73,7 @@ export class CorrectVitalDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   takenAt?: string;
 
   @ApiProperty({ description: 'why (kept in the audit trail)' })
