@@ -1,8 +1,9 @@
 import { IsInstant } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsNumber, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../common/pagination';
 import { VITAL_CODES } from '../../../protocols/vital-signs';
+import { RecordChangeDto } from '../../records/corrections';
 
 export const MANUAL_CODES = [...VITAL_CODES, 'BP'] as const;
 export type ManualCode = (typeof MANUAL_CODES)[number];
@@ -65,7 +66,8 @@ export class VitalsQuery extends PageQuery {
   cursor?: string;
 }
 
-export class CorrectVitalDto {
+/** A correction of a value or its time; the reason and optional version come from RecordChangeDto. */
+export class CorrectVitalDto extends RecordChangeDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsNumber(FINITE)
@@ -75,30 +77,6 @@ export class CorrectVitalDto {
   @IsOptional()
   @IsInstant()
   takenAt?: string;
-
-  @ApiProperty({ description: 'why (kept in the audit trail)' })
-  @IsString()
-  @Matches(/\S/, { message: 'reason must not be blank' })
-  @MaxLength(2000)
-  reason: string;
-
-  @ApiPropertyOptional({ description: 'refuse with 409 version-conflict if the record changed since' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  expectedVersion?: number;
 }
 
-export class VoidRecordDto {
-  @ApiProperty({ description: 'why the record is void (entered in error, ...)' })
-  @IsString()
-  @Matches(/\S/, { message: 'reason must not be blank' })
-  @MaxLength(2000)
-  reason: string;
-
-  @ApiPropertyOptional({ description: 'refuse with 409 version-conflict if the record changed since' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  expectedVersion?: number;
-}
+export { VoidRecordDto } from '../../records/corrections';
