@@ -6,7 +6,7 @@ import { UnitOfWork } from '../../database/unit-of-work';
 import { ASSESSMENT_SCHEMAS, AssessmentInstrument, isPositiveCssrs } from '../../protocols/assessments';
 import { AuditService } from '../audit/audit.service';
 import { AuthContext, actorOf } from '../auth/auth-context';
-import { correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
+import { changeOf, correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
 import { SessionsService } from '../sessions/sessions.service';
 import { CorrectAssessmentDto, CreateAssessmentDto } from './dto/assessment.dto';
 import { Assessment } from './entities/assessment.entity';
@@ -119,7 +119,7 @@ export class AssessmentsService {
         manager,
         this.audit,
         ASSESSMENT,
-        { sessionId: session.id, recordId: assessmentId, reason: dto.reason, expectedVersion: dto.expectedVersion, actor: actorOf(auth), now },
+        changeOf(session.id, assessmentId, dto, actorOf(auth), now),
         changes,
         // the result is checked against the record's own instrument, before the changes are compared
         (current) => {
@@ -137,14 +137,7 @@ export class AssessmentsService {
   async void(sessionId: string, assessmentId: string, dto: VoidRecordDto, auth: AuthContext) {
     const session = await this.sessions.get(sessionId, auth);
     const record = await this.uow.run((manager) =>
-      voidRecord(manager, this.audit, ASSESSMENT, {
-        sessionId: session.id,
-        recordId: assessmentId,
-        reason: dto.reason,
-        expectedVersion: dto.expectedVersion,
-        actor: actorOf(auth),
-        now: this.clock.now(),
-      }),
+      voidRecord(manager, this.audit, ASSESSMENT, changeOf(session.id, assessmentId, dto, actorOf(auth), this.clock.now())),
     );
     return assessmentView(record);
   }

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthContext, actorOf } from '../auth/auth-context';
 import { AuthService } from '../auth/auth.service';
 import { burnPasswordCheck, verifyPassword } from '../auth/passwords';
-import { correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
+import { changeOf, correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/entities/user.entity';
@@ -151,7 +151,7 @@ export class DosesService {
     };
     const now = this.clock.now();
     const { record } = await this.uow.run((manager) =>
-      correctRecord(manager, this.audit, DOSE, { sessionId: session.id, recordId: doseId, reason: dto.reason, expectedVersion: dto.expectedVersion, actor: actorOf(auth), now }, changes),
+      correctRecord(manager, this.audit, DOSE, changeOf(session.id, doseId, dto, actorOf(auth), now), changes),
     );
     return doseView(record);
   }
@@ -160,7 +160,7 @@ export class DosesService {
   async void(sessionId: string, doseId: string, dto: VoidRecordDto, auth: AuthContext) {
     const session = await this.sessions.get(sessionId, auth);
     const record = await this.uow.run((manager) =>
-      voidRecord(manager, this.audit, DOSE, { sessionId: session.id, recordId: doseId, reason: dto.reason, expectedVersion: dto.expectedVersion, actor: actorOf(auth), now: this.clock.now() }),
+      voidRecord(manager, this.audit, DOSE, changeOf(session.id, doseId, dto, actorOf(auth), this.clock.now())),
     );
     return doseView(record);
   }

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../../database/unit-of-work';
 import { AdverseEvent } from '../adverse-events/entities/adverse-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { AuthContext, actorOf } from '../auth/auth-context';
-import { correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
+import { changeOf, correctionView, correctRecord, RecordKind, VoidRecordDto, voidRecord } from '../records/corrections';
 import { SessionsService } from '../sessions/sessions.service';
 import { CorrectMedicationDto, CreateMedicationDto } from './dto/medication.dto';
 import { Medication } from './entities/medication.entity';
@@ -128,7 +128,7 @@ export class MedicationsService {
         manager,
         this.audit,
         MEDICATION,
-        { sessionId: session.id, recordId: medicationId, reason: dto.reason, expectedVersion: dto.expectedVersion, actor: actorOf(auth), now },
+        changeOf(session.id, medicationId, dto, actorOf(auth), now),
         changes,
         async (current) => {
           this.checkTimes(changes.givenAt ?? current.givenAt, changes.endedAt === undefined ? current.endedAt : changes.endedAt, now);
@@ -142,14 +142,7 @@ export class MedicationsService {
   async void(sessionId: string, medicationId: string, dto: VoidRecordDto, auth: AuthContext) {
     const session = await this.sessions.get(sessionId, auth);
     const record = await this.uow.run((manager) =>
-      voidRecord(manager, this.audit, MEDICATION, {
-        sessionId: session.id,
-        recordId: medicationId,
-        reason: dto.reason,
-        expectedVersion: dto.expectedVersion,
-        actor: actorOf(auth),
-        now: this.clock.now(),
-      }),
+      voidRecord(manager, this.audit, MEDICATION, changeOf(session.id, medicationId, dto, actorOf(auth), this.clock.now())),
     );
     return medicationView(record);
   }

@@ -31,6 +31,15 @@ export interface RecordChange {
   now: Date;
 }
 
+/** The change a correction or void request describes, for the session record it addresses. */
+export const changeOf = (
+  sessionId: string,
+  recordId: string,
+  request: { reason: string; expectedVersion?: number },
+  actor: AuditActor,
+  now: Date,
+): RecordChange => ({ sessionId, recordId, reason: request.reason, expectedVersion: request.expectedVersion, actor, now });
+
 /** Audit and comparison form of a value: instants as ISO strings, everything else as JSON. */
 const plain = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value === undefined ? null : value);
 const same = (a: unknown, b: unknown) => canonicalJson(plain(a) ?? null) === canonicalJson(plain(b) ?? null);

@@ -7,6 +7,7 @@ import { DosingContext, NOT_OVERRIDABLE } from '../../protocols/gates';
 import { ProtocolParameters } from '../../protocols/parameters';
 import { allowedPhases, CourseContext } from '../../protocols/machines/course.machine';
 import { machineId } from '../../protocols/registry';
+import { closeTasks, doseTasks, PlannedTask } from '../../protocols/schedule';
 import { describe, evaluate, RunnableMachine, start } from '../../protocols/runtime';
 import { SessionEvent, Unmet } from '../../protocols/types';
 import { AuditActor, AuditService, SYSTEM_ACTOR } from '../audit/audit.service';
@@ -16,7 +17,7 @@ import { Participant } from '../participants/entities/participant.entity';
 import { ParticipantsService, protocolRefused } from '../participants/participants.service';
 import { ProtocolsService } from '../protocols/protocols.service';
 import { ScheduledTask } from '../scheduler/entities/scheduled-task.entity';
-import { SchedulerService } from '../scheduler/scheduler.service';
+import { NewTask, SchedulerService } from '../scheduler/scheduler.service';
 import { SignaturesService } from '../signatures/signatures.service';
 import { ConfigurationService } from '../studies/configuration.service';
 import { Study } from '../studies/entities/study.entity';
@@ -26,7 +27,6 @@ import { Deviation } from './entities/deviation.entity';
 import { GateOverride } from './entities/override.entity';
 import { Session } from './entities/session.entity';
 import { FACTS_PROVIDER, FactsProvider } from './facts.provider';
-import { closeTasks, doseTasks } from './session-schedule';
 
 /** Runs when a session is created, in its transaction (e.g. the checklists of its protocol). */
 export type SessionCreatedHook = (manager: EntityManager, session: Session, params: ProtocolParameters, actor: AuditActor) => Promise<void>;
@@ -36,6 +36,10 @@ export type RecordWriter<T> = (manager: EntityManager, session: Session) => Prom
 
 /** Events a safety monitor may send; everything else is a clinician's or investigator's step. */
 const MONITOR_EVENTS = new Set(['RAISE_HOLD']);
+
+/** The protocol's planned tasks as this session's timer rows. */
+const forSession = (session: Session, tasks: PlannedTask[]): NewTask[] =>
+  tasks.map((task) => ({ ...task, participantId: session.participantId, sessionId: session.id }));
 
 export const deviationView = (d: Deviation) => ({
   id: d.id,
@@ -351,7 +355,7 @@ export class SessionsService implements OnModuleInit {
     });
 
     if (!before.doseAt && after.doseAt) {
-      await this.scheduler.schedule(manager, doseTasks(session.participantId, session.id, after as unknown as DosingContext));
+      await this.scheduler.schedule(manager, forSession(session, doseTasks(after as unknown as DosingContext)));
     }
     if (closed) {
       const dosed = typeof after.doseAt === 'string';
@@ -362,10 +366,10 @@ export class SessionsService implements OnModuleInit {
       if (courseAccepts) await this.participants.applyCourseEvent(manager, course, courseEvent, actor);
       await this.scheduler.schedule(
         manager,
-        closeTasks(session.participantId, session.id, session.phase, session.sessionNumber, now, {
+        forSession(session, closeTasks(session.phase, session.sessionNumber, now, {
           params: (after as unknown as DosingContext).params,
           doseAt: (after.doseAt as string | null) ?? null,
-        }),
+        })),
       );
     }
     return manager.findOneOrFail(Session, { where: { id: session.id } });

@@ -1,18 +1,27 @@
-import { minimumMonitoringMinutes, plannedDose } from '../../protocols/parameters';
-import { DosingContext } from '../../protocols/gates';
-import { Phase } from '../../protocols/types';
-import { NewTask } from '../scheduler/scheduler.service';
+import { DosingContext } from './gates';
+import { minimumMonitoringMinutes, plannedDose } from './parameters';
+import { Phase } from './types';
+
+/**
+ * The protocol's timed things as plain data: what is due when after a dose or a closed session.
+ * The scheduler module stores them as durable timer rows for the participant and session.
+ */
+export interface PlannedTask {
+  kind: 'vitals-check' | 'supplemental-window' | 'minimum-monitoring' | 'visit-window' | 'follow-up-contact' | 'reachability';
+  key: string;
+  label: string;
+  dueAt: Date;
+  payload?: Record<string, unknown>;
+}
 
 const DAY_MS = 86_400_000;
 const at = (base: Date | string, ms: number) => new Date(new Date(base).getTime() + ms);
 
 /** Timers that start with the initial dose: vitals checks, the supplemental window, minimum time. */
-export function doseTasks(participantId: string, sessionId: string, ctx: DosingContext): NewTask[] {
+export function doseTasks(ctx: DosingContext): PlannedTask[] {
   if (!ctx.doseAt) return [];
   const p = ctx.params;
-  const tasks: NewTask[] = p.vitals.timepointsMinutes.map((minutes) => ({
-    participantId,
-    sessionId,
+  const tasks: PlannedTask[] = p.vitals.timepointsMinutes.map((minutes) => ({
     kind: 'vitals-check',
     key: `vitals+${minutes}`,
     label: `Vitals check ${minutes} min after the dose`,
@@ -22,8 +31,6 @@ export function doseTasks(participantId: string, sessionId: string, ctx: DosingC
   const window = p.dosing.supplementalWindowMinutes;
   if (window && plannedDose(p, ctx.sessionNumber).supplementalMg !== null) {
     tasks.push({
-      participantId,
-      sessionId,
       kind: 'supplemental-window',
       key: 'supplemental-window-closes',
       label: 'Supplemental-dose window closes',
@@ -31,8 +38,6 @@ export function doseTasks(participantId: string, sessionId: string, ctx: DosingC
     });
   }
   tasks.push({
-    participantId,
-    sessionId,
     kind: 'minimum-monitoring',
     key: 'minimum-monitoring',
     label: 'Minimum monitoring time reached',
@@ -46,20 +51,16 @@ export function doseTasks(participantId: string, sessionId: string, ctx: DosingC
  * deviation), MDMA's daily contacts, psilocybin's 24 h reachability and follow-up visits.
  */
 export function closeTasks(
-  participantId: string,
-  sessionId: string,
   phase: Phase,
   sessionNumber: number,
   closedAt: Date,
   ctx: { params: DosingContext['params']; doseAt?: string | null },
-): NewTask[] {
+): PlannedTask[] {
   const c = ctx.params.course;
-  const tasks: NewTask[] = [];
+  const tasks: PlannedTask[] = [];
   if (phase !== 'dosing' || !ctx.doseAt) return tasks;
   if (sessionNumber < c.dosingSessions && c.dosingSpacingDays.max > 0) {
     tasks.push({
-      participantId,
-      sessionId,
       kind: 'visit-window',
       key: `dosing-${sessionNumber + 1}-window`,
       label: `Dosing session ${sessionNumber + 1} due within ${c.dosingSpacingDays.min}–${c.dosingSpacingDays.max} days`,
@@ -69,8 +70,6 @@ export function closeTasks(
   }
   if (c.integrationSessionsPerDosing > 0 && c.integrationWindowDays > 0) {
     tasks.push({
-      participantId,
-      sessionId,
       kind: 'visit-window',
       key: `integration-after-dosing-${sessionNumber}-window`,
       label: `${c.integrationSessionsPerDosing} integration session(s) within ${c.integrationWindowDays} days`,
@@ -80,8 +79,6 @@ export function closeTasks(
   }
   for (let day = 1; day <= c.dailyContactDays; day++) {
     tasks.push({
-      participantId,
-      sessionId,
       kind: 'follow-up-contact',
       key: `contact-${sessionNumber}-day-${day}`,
       label: `Phone contact, day ${day} after dosing session ${sessionNumber}`,
@@ -90,8 +87,6 @@ export function closeTasks(
   }
   if (c.reachabilityHours > 0) {
     tasks.push({
-      participantId,
-      sessionId,
       kind: 'reachability',
       key: `reachability-${sessionNumber}`,
       label: `Monitor reachable by phone for ${c.reachabilityHours} h`,
@@ -101,8 +96,6 @@ export function closeTasks(
   if (sessionNumber >= c.dosingSessions) {
     c.followUpVisitDays.forEach((day, index) =>
       tasks.push({
-        participantId,
-        sessionId,
         kind: 'visit-window',
         key: `follow-up-day-${day}-window`,
         label: `Follow-up visit on day ${day} (±${c.followUpVisitWindowDays} d)`,
